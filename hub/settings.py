@@ -1,0 +1,44 @@
+"""One settings object, read from HUB_* environment variables; nothing else reads the environment.
+
+Every field here is documented in README.md (a test checks that).
+"""
+
+from functools import lru_cache
+from typing import Literal
+
+from pydantic import Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="HUB_", extra="ignore", frozen=True)
+
+    database_url: str = Field(
+        default="sqlite+aiosqlite:///./hub.db",
+        description="SQLAlchemy async URL of the hub's database.",
+    )
+    mode: Literal["development", "production"] = Field(
+        default="development",
+        description="production turns off GraphiQL and introspection.",
+    )
+    host: str = Field(default="127.0.0.1", description="Address `hub serve` binds to.")
+    port: int = Field(default=8000, description="Port `hub serve` listens on.")
+    workers: int = Field(default=1, description="Worker processes for `hub serve`.")
+    max_page_size: int = Field(
+        default=5000,
+        ge=1,
+        description="Largest `first` a connection accepts; dashboards ask for thousands of values.",
+    )
+    default_page_size: int = Field(default=100, ge=1, description="`first` when none is given.")
+    db_pool_size: int = Field(default=10, ge=1, description="PostgreSQL connection pool size.")
+    db_echo: bool = Field(default=False, description="Log every SQL statement (debugging only).")
+    token_default_days: int = Field(
+        default=90, ge=1, description="Lifetime of an issued token when --expires is not given."
+    )
+    log_level: str = Field(default="info", description="Log level of the hub and uvicorn.")
+
+
+@lru_cache(maxsize=1)
+def get_settings() -> Settings:
+    """The process-wide settings, read once."""
+    return Settings()
