@@ -1,4 +1,4 @@
-"""Information-sharing agreements (versioned: every change is a new version) and mutuality statements.
+"""Information-sharing agreements (versioned: each change is a new version); mutuality statements.
 
 A version covers records by source and/or theme; names its recipients and permitted purposes.
 The policies in policies/ decide what a version grants; these tables only hold what was agreed.

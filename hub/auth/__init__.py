@@ -1,0 +1,1 @@
+"""Authentication: bearer tokens to principals. What a principal may do is for policies/ to say."""

@@ -1,0 +1,20 @@
+"""The `hub` command. Each command group lives in its own module and registers itself here."""
+
+import typer
+
+from hub.cli import db, demo, schema, serve, token
+
+app = typer.Typer(
+    help="The hub: GraphQL data-sharing for English local-government improvement.",
+    no_args_is_help=True,
+    add_completion=False,
+)
+app.add_typer(db.app, name="db")
+app.add_typer(token.app, name="token")
+app.add_typer(schema.app, name="schema")
+app.command("serve")(serve.serve)
+app.command("demo")(demo.demo)
+
+
+def main() -> None:
+    app()

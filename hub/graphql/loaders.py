@@ -1,0 +1,84 @@
+"""Per-request DataLoaders: every nested field is fetched for all its parents in one statement.
+
+Loaders of nested lists take field arguments; one loader exists per distinct set of arguments,
+so `authorities { observations(indicators: [...]) }` is one statement however many authorities.
+"""
+
+from collections import defaultdict
+from collections.abc import Awaitable, Callable, Hashable, Sequence
+from typing import Any
+
+from sqlalchemy import Row, Table
+from strawberry.dataloader import DataLoader
+
+from hub.query import performance, reference
+from hub.query.pages import PageRequest
+from hub.query.reader import Reader
+
+Rows = Sequence[Row[Any]]
+
+
+def _one_each(rows: Rows, keys: Sequence[Any], key: str) -> list[Row[Any] | None]:
+    found = {getattr(row, key): row for row in rows}
+    return [found.get(k) for k in keys]
+
+
+def _grouped(rows: Rows, keys: Sequence[Any], key: str) -> list[list[Row[Any]]]:
+    groups: dict[Any, list[Row[Any]]] = defaultdict(list)
+    for row in rows:
+        groups[getattr(row, key)].append(row)
+    return [groups.get(k, []) for k in keys]
+
+
+class Loaders:
+    """All loaders of one request, created on first use."""
+
+    def __init__(self, reader: Reader) -> None:
+        self._reader = reader
+        self._loaders: dict[Hashable, DataLoader[Any, Any]] = {}
+
+    def _get(
+        self, name: Hashable, load: Callable[[list[Any]], Awaitable[Sequence[Any]]]
+    ) -> DataLoader[Any, Any]:
+        if name not in self._loaders:
+            self._loaders[name] = DataLoader(load_fn=load)
+        return self._loaders[name]
+
+    def by_id(self, table: Table) -> DataLoader[Any, Any]:
+        """A reference row (region, authority, indicator, source, theme) by primary key."""
+        key = next(iter(table.primary_key.columns)).name
+
+        async def load(ids: list[Any]) -> list[Row[Any] | None]:
+            return _one_each(await reference.by_ids(self._reader, table, ids), ids, key)
+
+        return self._get(("by_id", table.name), load)
+
+    def authorities_of_region(self, type_: str | None) -> DataLoader[Any, Any]:
+        async def load(ids: list[int]) -> list[list[Row[Any]]]:
+            rows = await reference.authorities_of_regions(self._reader, ids, type_)
+            return _grouped(rows, ids, "region_id")
+
+        return self._get(("authorities_of_region", type_), load)
+
+    def observations_of_authority(
+        self, f: performance.ObservationFilter, page: PageRequest
+    ) -> DataLoader[Any, Any]:
+        async def load(ids: list[int]) -> list[list[Row[Any]]]:
+            rows = await performance.observations_of_authorities(self._reader, ids, f, page)
+            return _grouped(rows, ids, "authority_id")
+
+        return self._get(("observations_of_authority", f, page), load)
+
+    def assessments_of_authority(self, framework: str | None) -> DataLoader[Any, Any]:
+        async def load(ids: list[int]) -> list[list[Row[Any]]]:
+            rows = await performance.assessments_of_authorities(self._reader, ids, framework)
+            return _grouped(rows, ids, "authority_id")
+
+        return self._get(("assessments_of_authority", framework), load)
+
+    def flags_of_authority(self, kind: str | None) -> DataLoader[Any, Any]:
+        async def load(ids: list[int]) -> list[list[Row[Any]]]:
+            rows = await performance.flags_of_authorities(self._reader, ids, kind)
+            return _grouped(rows, ids, "authority_id")
+
+        return self._get(("flags_of_authority", kind), load)

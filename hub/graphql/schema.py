@@ -1,0 +1,192 @@
+"""The root Query and the schema. Every field reads through hub.query, as the caller."""
+
+from collections.abc import Sequence
+from datetime import date
+
+import strawberry
+from strawberry.extensions import SchemaExtension
+from strawberry.schema.config import StrawberryConfig
+
+import hub.graphql.types.enums  # noqa: F401  (registers the GraphQL enums)
+from hub.graphql.context import HubInfo
+from hub.graphql.errors import not_found
+from hub.graphql.types.connection import Connection, from_page, node, nodes
+from hub.graphql.types.performance import Assessment, Flag, Observation
+from hub.graphql.types.reference import (
+    Authority,
+    Indicator,
+    Region,
+    Source,
+    Theme,
+    codes_argument,
+)
+from hub.models.enums import FlagKind, Framework, ObservationStatus, OrganisationKind, Role
+from hub.query import performance, reference
+
+
+@strawberry.type(description="The caller, as the verified token says.")
+class Me:
+    name: str
+    role: Role
+    organisation_code: str
+    organisation_kind: OrganisationKind
+
+
+@strawberry.input(description="Which current observations to return; all conditions must hold.")
+class ObservationFilter:
+    authorities: list[str] | None = strawberry.field(
+        default=None, description="GSS or three-letter authority codes."
+    )
+    region: str | None = strawberry.field(default=None, description="ONS region code.")
+    indicators: list[str] | None = strawberry.field(default=None, description="e.g. NI192.")
+    period_from: date | None = strawberry.field(
+        default=None, description="Earliest period start, inclusive."
+    )
+    period_to: date | None = strawberry.field(
+        default=None, description="Latest period start, inclusive."
+    )
+    status: ObservationStatus | None = None
+
+    def to_query(self) -> performance.ObservationFilter:
+        return performance.ObservationFilter(
+            authorities=codes_argument(self.authorities, "authority"),
+            region=self.region,
+            indicators=codes_argument(self.indicators, "indicator"),
+            period_from=self.period_from,
+            period_to=self.period_to,
+            status=None if self.status is None else self.status.value,
+        )
+
+
+@strawberry.input(description="Which assessments or flags to return.")
+class RecordFilter:
+    authorities: list[str] | None = None
+    region: str | None = None
+
+
+@strawberry.type
+class Query:
+    @strawberry.field(description="Who the bearer token belongs to.")
+    def me(self, info: HubInfo) -> Me:
+        p = info.context.reader.principal
+        return Me(
+            name=p.name,
+            role=p.role,
+            organisation_code=p.organisation_code,
+            organisation_kind=p.organisation_kind,
+        )
+
+    @strawberry.field
+    async def regions(self, info: HubInfo) -> list[Region]:
+        return nodes(await reference.regions(info.context.reader))
+
+    @strawberry.field
+    async def region(self, info: HubInfo, code: str) -> Region:
+        row = await reference.region_by_code(info.context.reader, code)
+        if row is None:
+            raise not_found("region")
+        return node(row)
+
+    @strawberry.field
+    async def authorities(
+        self,
+        info: HubInfo,
+        region: str | None = None,
+        type: str | None = None,
+        first: int | None = None,
+        after: str | None = None,
+    ) -> Connection[Authority]:
+        page = info.context.page("authority", first, after)
+        found = await reference.authorities(info.context.reader, page, region=region, type_=type)
+        return from_page("authority", found)
+
+    @strawberry.field(description="An authority by GSS code or three-letter code.")
+    async def authority(self, info: HubInfo, code: str) -> Authority:
+        row = await reference.authority_by_code(info.context.reader, code)
+        if row is None:
+            raise not_found("authority")
+        return node(row)
+
+    @strawberry.field
+    async def themes(self, info: HubInfo) -> list[Theme]:
+        return nodes(await reference.themes(info.context.reader))
+
+    @strawberry.field
+    async def sources(self, info: HubInfo) -> list[Source]:
+        return nodes(await reference.sources(info.context.reader))
+
+    @strawberry.field
+    async def indicators(
+        self,
+        info: HubInfo,
+        theme: str | None = None,
+        first: int | None = None,
+        after: str | None = None,
+    ) -> Connection[Indicator]:
+        page = info.context.page("indicator", first, after)
+        return from_page(
+            "indicator", await reference.indicators(info.context.reader, page, theme=theme)
+        )
+
+    @strawberry.field
+    async def indicator(self, info: HubInfo, code: str) -> Indicator:
+        row = await reference.indicator_by_code(info.context.reader, code)
+        if row is None:
+            raise not_found("indicator")
+        return node(row)
+
+    @strawberry.field(description="Current observations the caller may see, in stored order.")
+    async def observations(
+        self,
+        info: HubInfo,
+        filter: ObservationFilter,
+        first: int | None = None,
+        after: str | None = None,
+    ) -> Connection[Observation]:
+        page = info.context.page("observation", first, after)
+        found = await performance.observations(info.context.reader, filter.to_query(), page)
+        return from_page("observation", found)
+
+    @strawberry.field
+    async def assessments(
+        self,
+        info: HubInfo,
+        filter: RecordFilter | None = None,
+        framework: Framework | None = None,
+        first: int | None = None,
+        after: str | None = None,
+    ) -> Connection[Assessment]:
+        page = info.context.page("assessment", first, after)
+        f = _record_filter(filter, None if framework is None else framework.value)
+        return from_page("assessment", await performance.assessments(info.context.reader, f, page))
+
+    @strawberry.field
+    async def flags(
+        self,
+        info: HubInfo,
+        filter: RecordFilter | None = None,
+        kind: FlagKind | None = None,
+        first: int | None = None,
+        after: str | None = None,
+    ) -> Connection[Flag]:
+        page = info.context.page("flag", first, after)
+        f = _record_filter(filter, None if kind is None else kind.value)
+        return from_page("flag", await performance.flags(info.context.reader, f, page))
+
+
+def _record_filter(f: RecordFilter | None, kind: str | None) -> performance.RecordFilter:
+    if f is None:
+        return performance.RecordFilter(kind=kind)
+    return performance.RecordFilter(
+        authorities=codes_argument(f.authorities, "authority"), region=f.region, kind=kind
+    )
+
+
+def build_schema(
+    extensions: Sequence[SchemaExtension | type[SchemaExtension]] = (),
+) -> strawberry.Schema:
+    return strawberry.Schema(
+        query=Query,
+        extensions=list(extensions),  # type: ignore[arg-type]  # instances are accepted too
+        config=StrawberryConfig(auto_camel_case=True),
+    )

@@ -1,0 +1,18 @@
+"""Registers the domain's vocabularies (hub.models.enums) as GraphQL enums, in place.
+
+Import the enums from hub.models.enums; importing this module first makes them GraphQL types.
+"""
+
+import strawberry
+
+from hub.models import enums
+
+for _enum in (
+    enums.ObservationStatus,
+    enums.Polarity,
+    enums.Framework,
+    enums.FlagKind,
+    enums.Role,
+    enums.OrganisationKind,
+):
+    strawberry.enum(_enum)

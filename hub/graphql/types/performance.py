@@ -1,0 +1,89 @@
+"""Performance types: observations, assessments, flags. Nodes are database rows."""
+
+from datetime import date, datetime
+
+import strawberry
+
+import hub.graphql.types.enums  # noqa: F401  (registers the GraphQL enums)
+from hub.graphql.context import HubInfo
+from hub.graphql.types.reference import Authority, Indicator, Source
+from hub.models.enums import FlagKind, Framework, ObservationStatus
+from hub.query import reference
+
+
+async def _authority(info: HubInfo, authority_id: int) -> Authority:
+    return await info.context.loaders.by_id(reference.AUTHORITY).load(authority_id)
+
+
+async def _source(info: HubInfo, source_id: int) -> Source:
+    return await info.context.loaders.by_id(reference.SOURCE).load(source_id)
+
+
+@strawberry.type(description="One value of an indicator for an authority and period.")
+class Observation:
+    id: strawberry.ID
+    authority_id: strawberry.Private[int]
+    indicator_id: strawberry.Private[int]
+    source_id: strawberry.Private[int]
+    period: str = strawberry.field(description="As submitted, e.g. 2008-Q3 or 2015-16.")
+    period_start: date
+    period_end: date
+    value: float | None
+    target: float | None = strawberry.field(description="The LAA target, where one applies.")
+    status: ObservationStatus
+    received_at: datetime
+
+    @strawberry.field
+    async def authority(self, info: HubInfo) -> Authority:
+        return await _authority(info, self.authority_id)
+
+    @strawberry.field
+    async def indicator(self, info: HubInfo) -> Indicator:
+        return await info.context.loaders.by_id(reference.INDICATOR).load(self.indicator_id)
+
+    @strawberry.field
+    async def source(self, info: HubInfo) -> Source:
+        return await _source(info, self.source_id)
+
+
+@strawberry.type(description="An inspectorate's published judgement of an authority.")
+class Assessment:
+    id: strawberry.ID
+    authority_id: strawberry.Private[int]
+    source_id: strawberry.Private[int]
+    framework: Framework
+    period: str
+    score: int | None = strawberry.field(description="CPA stars 0-4, or a grade 1-4.")
+    judgement: str | None
+    direction_of_travel: str | None
+    published_on: date
+    status: ObservationStatus
+
+    @strawberry.field
+    async def authority(self, info: HubInfo) -> Authority:
+        return await _authority(info, self.authority_id)
+
+    @strawberry.field
+    async def source(self, info: HubInfo) -> Source:
+        return await _source(info, self.source_id)
+
+
+@strawberry.type(description="A CAA red or green flag, or an improvement notice.")
+class Flag:
+    id: strawberry.ID
+    authority_id: strawberry.Private[int]
+    source_id: strawberry.Private[int]
+    kind: FlagKind
+    title: str
+    detail: str | None
+    raised_on: date
+    lifted_on: date | None
+    status: ObservationStatus
+
+    @strawberry.field
+    async def authority(self, info: HubInfo) -> Authority:
+        return await _authority(info, self.authority_id)
+
+    @strawberry.field
+    async def source(self, info: HubInfo) -> Source:
+        return await _source(info, self.source_id)

@@ -1,0 +1,119 @@
+"""Reference types. Nodes are database rows: plain fields are read straight off the row."""
+
+from datetime import date
+from typing import TYPE_CHECKING, Annotated
+
+import strawberry
+
+import hub.graphql.types.enums  # noqa: F401  (registers the GraphQL enums)
+from hub.graphql.context import HubInfo
+from hub.graphql.errors import bad_input
+from hub.graphql.types.connection import Connection, connection
+from hub.models.enums import FlagKind, Framework, ObservationStatus, Polarity
+from hub.query import performance, reference
+
+if TYPE_CHECKING:
+    from hub.graphql.types.performance import Assessment, Flag, Observation
+
+MAX_CODES = 200  # indicator or authority codes one argument may list
+
+
+def codes_argument(codes: list[str] | None, what: str) -> tuple[str, ...] | None:
+    if codes is None:
+        return None
+    if len(codes) > MAX_CODES:
+        raise bad_input(f"at most {MAX_CODES} {what} codes in one request")
+    return tuple(dict.fromkeys(codes))
+
+
+@strawberry.type(description="One of the nine English regions.")
+class Region:
+    id: strawberry.Private[int]
+    code: str = strawberry.field(description="ONS region code, e.g. E12000001.")
+    name: str
+
+    @strawberry.field(description="The authorities of this region, by name.")
+    async def authorities(self, info: HubInfo, type: str | None = None) -> list["Authority"]:
+        return await info.context.loaders.authorities_of_region(type).load(self.id)
+
+
+@strawberry.type(description="A subject area sources and indicators belong to.")
+class Theme:
+    code: str
+    name: str
+
+
+@strawberry.type(description="A feed one inspectorate or Government Office system pushes.")
+class Source:
+    code: str
+    name: str
+    theme_code: str | None
+
+
+@strawberry.type(description="A performance measure; isDemo marks a generated, unofficial one.")
+class Indicator:
+    id: strawberry.Private[int]
+    code: str
+    title: str
+    unit: str
+    polarity: Polarity
+    theme_code: str
+    is_demo: bool
+
+
+@strawberry.type(description="An English council of the April 2009 structure.")
+class Authority:
+    id: strawberry.Private[int]
+    region_id: strawberry.Private[int]
+    county_id: strawberry.Private[int | None]
+    gss_code: str = strawberry.field(description="ONS GSS code (current or final), e.g. E06000005.")
+    code: str = strawberry.field(description="Three-letter register code, e.g. DAL.")
+    snac: str | None = strawberry.field(description="The ONS SNAC code in use in 2009.")
+    name: str
+    short_name: str
+    type: str = strawberry.field(description="CTY, NMD, UA, MD, LBO or CC.")
+
+    @strawberry.field
+    async def region(self, info: HubInfo) -> Region:
+        return await info.context.loaders.by_id(reference.REGION).load(self.region_id)
+
+    @strawberry.field(description="The county council of a district; null for other types.")
+    async def county(self, info: HubInfo) -> "Authority | None":
+        if self.county_id is None:
+            return None
+        return await info.context.loaders.by_id(reference.AUTHORITY).load(self.county_id)
+
+    @strawberry.field(description="Current observations of this authority, paged per authority.")
+    async def observations(
+        self,
+        info: HubInfo,
+        indicators: list[str] | None = None,
+        period_from: date | None = None,
+        period_to: date | None = None,
+        status: ObservationStatus | None = None,
+        first: int | None = None,
+        after: str | None = None,
+    ) -> Connection[Annotated["Observation", strawberry.lazy("hub.graphql.types.performance")]]:
+        f = performance.ObservationFilter(
+            indicators=codes_argument(indicators, "indicator"),
+            period_from=period_from,
+            period_to=period_to,
+            status=None if status is None else status.value,
+        )
+        page = info.context.page("observation", first, after)
+        rows = await info.context.loaders.observations_of_authority(f, page).load(self.id)
+        return connection("observation", rows[: page.first], len(rows) > page.first)
+
+    @strawberry.field(description="Current published assessments of this authority.")
+    async def assessments(
+        self, info: HubInfo, framework: Framework | None = None
+    ) -> list[Annotated["Assessment", strawberry.lazy("hub.graphql.types.performance")]]:
+        code = None if framework is None else framework.value
+        return await info.context.loaders.assessments_of_authority(code).load(self.id)
+
+    @strawberry.field(description="Current flags and improvement notices of this authority.")
+    async def flags(
+        self, info: HubInfo, kind: FlagKind | None = None
+    ) -> list[Annotated["Flag", strawberry.lazy("hub.graphql.types.performance")]]:
+        code = None if kind is None else kind.value
+        return await info.context.loaders.flags_of_authority(code).load(self.id)

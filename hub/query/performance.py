@@ -1,0 +1,148 @@
+"""Reads of performance data: observations, assessments, flags; always current rows.
+
+Every statement carries the policy's row filter, so the database returns only what the
+principal may receive. Nested lists are fetched for all parents in one statement.
+"""
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import date
+from typing import Any
+
+from sqlalchemy import ColumnElement, Row, Select, Table, func, select
+
+from hub.authz import Kind
+from hub.models import Assessment, Authority, Flag, Indicator, Observation, Region
+from hub.query.pages import Page, PageRequest, keyset, to_page
+from hub.query.reader import Reader
+
+OBSERVATION: Table = Observation.__table__  # type: ignore[assignment]
+ASSESSMENT: Table = Assessment.__table__  # type: ignore[assignment]
+FLAG: Table = Flag.__table__  # type: ignore[assignment]
+_AUTHORITY: Table = Authority.__table__  # type: ignore[assignment]
+_REGION: Table = Region.__table__  # type: ignore[assignment]
+_INDICATOR: Table = Indicator.__table__  # type: ignore[assignment]
+
+
+@dataclass(frozen=True, slots=True)
+class ObservationFilter:
+    authorities: tuple[str, ...] | None = None  # GSS or three-letter codes
+    region: str | None = None
+    indicators: tuple[str, ...] | None = None
+    period_from: date | None = None  # on period_start, inclusive
+    period_to: date | None = None
+    status: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class RecordFilter:
+    authorities: tuple[str, ...] | None = None
+    region: str | None = None
+    kind: str | None = None  # assessment framework or flag kind
+
+
+def _authority_conditions(
+    column: ColumnElement[int], codes: tuple[str, ...] | None, region: str | None
+) -> list[ColumnElement[bool]]:
+    """Restrict `column` (an authority id) to the given codes and/or region, as subqueries."""
+    conditions: list[ColumnElement[bool]] = []
+    if codes is not None:
+        by_code = _AUTHORITY.c.gss_code.in_(codes) | _AUTHORITY.c.code.in_(codes)
+        conditions.append(column.in_(select(_AUTHORITY.c.id).where(by_code)))
+    if region is not None:
+        in_region = (
+            select(_AUTHORITY.c.id)
+            .join(_REGION, _REGION.c.id == _AUTHORITY.c.region_id)
+            .where(_REGION.c.code == region)
+        )
+        conditions.append(column.in_(in_region))
+    return conditions
+
+
+def _observation_conditions(reader: Reader, f: ObservationFilter) -> list[ColumnElement[bool]]:
+    conditions: list[ColumnElement[bool]] = [
+        OBSERVATION.c.superseded_at.is_(None),
+        reader.may_read(Kind.OBSERVATION),
+    ]
+    conditions += _authority_conditions(OBSERVATION.c.authority_id, f.authorities, f.region)
+    if f.indicators is not None:
+        codes = select(_INDICATOR.c.id).where(_INDICATOR.c.code.in_(f.indicators))
+        conditions.append(OBSERVATION.c.indicator_id.in_(codes))
+    if f.period_from is not None:
+        conditions.append(OBSERVATION.c.period_start >= f.period_from)
+    if f.period_to is not None:
+        conditions.append(OBSERVATION.c.period_start <= f.period_to)
+    if f.status is not None:
+        conditions.append(OBSERVATION.c.status == f.status)
+    return conditions
+
+
+async def observations(reader: Reader, f: ObservationFilter, page: PageRequest) -> Page[Row[Any]]:
+    stmt = select(OBSERVATION).where(*_observation_conditions(reader, f))
+    return to_page(await reader.rows(keyset(stmt, OBSERVATION.c.id, page)), page)
+
+
+def _per_parent(
+    stmt: Select[Any], table: Table, parent: ColumnElement[Any], page: PageRequest
+) -> Select[Any]:
+    """At most `first + 1` rows per parent, all parents in one statement (a window function)."""
+    if page.after is not None:
+        stmt = stmt.where(table.c.id > page.after)
+    rank = func.row_number().over(partition_by=parent, order_by=table.c.id).label("rank")
+    ranked = stmt.add_columns(rank).subquery()
+    columns = [ranked.c[c.name] for c in table.columns]
+    return (
+        select(*columns)
+        .where(ranked.c.rank <= page.first + 1)
+        .order_by(ranked.c[parent.name], ranked.c.id)
+    )
+
+
+async def observations_of_authorities(
+    reader: Reader, authority_ids: Sequence[int], f: ObservationFilter, page: PageRequest
+) -> Sequence[Row[Any]]:
+    """Observations of many authorities at once, paged per authority."""
+    conditions = _observation_conditions(reader, f)
+    stmt = select(OBSERVATION).where(OBSERVATION.c.authority_id.in_(authority_ids), *conditions)
+    return await reader.rows(_per_parent(stmt, OBSERVATION, OBSERVATION.c.authority_id, page))
+
+
+def _record_conditions(
+    reader: Reader, table: Table, kind: Kind, f: RecordFilter, kind_column: str
+) -> list[ColumnElement[bool]]:
+    conditions: list[ColumnElement[bool]] = [
+        table.c.superseded_at.is_(None),
+        reader.may_read(kind),
+    ]
+    conditions += _authority_conditions(table.c.authority_id, f.authorities, f.region)
+    if f.kind is not None:
+        conditions.append(table.c[kind_column] == f.kind)
+    return conditions
+
+
+async def assessments(reader: Reader, f: RecordFilter, page: PageRequest) -> Page[Row[Any]]:
+    conditions = _record_conditions(reader, ASSESSMENT, Kind.ASSESSMENT, f, "framework")
+    stmt = select(ASSESSMENT).where(*conditions)
+    return to_page(await reader.rows(keyset(stmt, ASSESSMENT.c.id, page)), page)
+
+
+async def flags(reader: Reader, f: RecordFilter, page: PageRequest) -> Page[Row[Any]]:
+    stmt = select(FLAG).where(*_record_conditions(reader, FLAG, Kind.FLAG, f, "kind"))
+    return to_page(await reader.rows(keyset(stmt, FLAG.c.id, page)), page)
+
+
+async def assessments_of_authorities(
+    reader: Reader, authority_ids: Sequence[int], framework: str | None
+) -> Sequence[Row[Any]]:
+    f = RecordFilter(kind=framework)
+    conditions = _record_conditions(reader, ASSESSMENT, Kind.ASSESSMENT, f, "framework")
+    stmt = select(ASSESSMENT).where(ASSESSMENT.c.authority_id.in_(authority_ids), *conditions)
+    return await reader.rows(stmt.order_by(ASSESSMENT.c.published_on, ASSESSMENT.c.id))
+
+
+async def flags_of_authorities(
+    reader: Reader, authority_ids: Sequence[int], kind: str | None
+) -> Sequence[Row[Any]]:
+    conditions = _record_conditions(reader, FLAG, Kind.FLAG, RecordFilter(kind=kind), "kind")
+    stmt = select(FLAG).where(FLAG.c.authority_id.in_(authority_ids), *conditions)
+    return await reader.rows(stmt.order_by(FLAG.c.raised_on, FLAG.c.id))
