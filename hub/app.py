@@ -2,6 +2,7 @@
 
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from datetime import UTC, datetime
 
 from graphql.validation import NoSchemaIntrospectionCustomRule
 from sqlalchemy import text
@@ -13,10 +14,14 @@ from strawberry.extensions import AddValidationRules, SchemaExtension
 
 from hub.auth.middleware import BearerAuthMiddleware, graphiql_page
 from hub.auth.principal import AuthenticatedPrincipal
-from hub.authz import Authorizer
+from hub.authz import AccessRequest, Gate, load_authorizer
 from hub.db import create_engine, session_factory
 from hub.graphql.schema import build_schema
 from hub.graphql.view import HubGraphQL
+from hub.ingest.catalogue import default_catalogue
+from hub.ingest.engine import Ingestor
+from hub.ingest.http import ingest_route
+from hub.purpose import PurposeMiddleware
 from hub.query.reader import Reader
 from hub.settings import Settings, get_settings
 
@@ -27,15 +32,16 @@ def create_app(settings: Settings | None = None) -> Starlette:
     settings = settings or get_settings()
     engine = create_engine(settings)
     sessions = session_factory(engine)
-    authorizer = Authorizer()
+    authorizer = load_authorizer(settings.policy_dir)
     production = settings.mode == "production"
 
     extensions: list[SchemaExtension | type[SchemaExtension]] = []
     if production:
         extensions.append(AddValidationRules([NoSchemaIntrospectionCustomRule]))
 
-    def reader_for(principal: AuthenticatedPrincipal) -> Reader:
-        return Reader(sessions=sessions, principal=principal, authorizer=authorizer)
+    def reader_for(principal: AuthenticatedPrincipal, purpose: str) -> Reader:
+        request = AccessRequest(purpose=purpose, today=datetime.now(UTC).date())
+        return Reader(sessions=sessions, gate=Gate(authorizer, principal, request))
 
     graphql = HubGraphQL(
         build_schema(extensions),
@@ -65,10 +71,12 @@ def create_app(settings: Settings | None = None) -> Starlette:
             Route("/healthz", healthz),
             Route("/readyz", readyz),
             Route("/graphql", graphql, methods=["GET", "POST"]),
+            ingest_route(Ingestor(sessions, authorizer, default_catalogue(), settings)),
         ],
         lifespan=lifespan,
     )
-    app.add_middleware(
+    app.add_middleware(PurposeMiddleware, authorizer=authorizer)
+    app.add_middleware(  # outermost: runs first
         BearerAuthMiddleware,
         sessions=sessions,
         exempt_paths=PUBLIC_PATHS,

@@ -4,6 +4,7 @@ Every field here is documented in README.md (a test checks that).
 """
 
 from functools import lru_cache
+from pathlib import Path
 from typing import Literal
 
 from pydantic import Field
@@ -36,6 +37,31 @@ class Settings(BaseSettings):
         default=90, ge=1, description="Lifetime of an issued token when --expires is not given."
     )
     log_level: str = Field(default="info", description="Log level of the hub and uvicorn.")
+    policy_dir: Path | None = Field(
+        default=None, description="Folder of *.polar policies; default: the repository's policies/."
+    )
+    # --- ingest (hub/ingest) ---
+    ingest_max_body_bytes: int = Field(
+        default=100 * 1024 * 1024,
+        ge=1,
+        description="Largest body `POST /ingest/{source}` accepts; larger ones get HTTP 413.",
+    )
+    ingest_max_errors: int = Field(
+        default=1000,
+        ge=1,
+        description="Problems a rejected batch lists (all are counted in its errorCount).",
+    )
+    ingest_chunk_rows: int = Field(
+        default=5000,
+        ge=100,
+        le=8000,
+        description="Rows written per chunk inside a batch's transaction.",
+    )
+    ingest_mutation_max_rows: int = Field(
+        default=5000,
+        ge=1,
+        description="Most rows the submitBatch mutation takes; larger batches use POST /ingest.",
+    )
 
 
 @lru_cache(maxsize=1)

@@ -1,17 +1,28 @@
-# Who may read what in the hub. This file, and the others in policies/, are the only place
-# that says so: the code asks `allow(actor, action, resource)` and compiles the answer to SQL.
+# The hub's policies: the only place that says who may do what. Everything not allowed here is
+# denied. The code asks `allow(actor, action, resource)` of a single object, and
+# `allow_row(actor, action, request, row, grant)` of a list, which it compiles to SQL.
 #
-# An actor is an authenticated principal: its `role` is one of submitter, riep_analyst,
-# idea_analyst, clearing_house_officer, authority_officer, auditor, hub_admin.
-# A resource here is the name of a kind of record:
-#   "reference"    regions, authorities, themes, indicators, sources (public facts)
-#   "observation", "assessment", "flag"    performance data shared under agreements
+# An actor is an authenticated principal: actor.role is one of submitter, riep_analyst,
+# idea_analyst, clearing_house_officer, authority_officer, auditor, hub_admin; it also has
+# organisation_id, organisation_code, organisation_kind, region_id (of a RIEP or Government
+# Office) and authority_id (of an authority's own organisation).
 
-# Reference lists name public bodies and published measures: every authenticated caller reads them.
-allow(_actor: AuthenticatedPrincipal, "read", "reference");
+# Reference lists (regions, authorities, themes, indicators, sources) are public facts.
+allow_row(_actor: AuthenticatedPrincipal, "read", _request: AccessRequest, _row: Reference, _grant: Grant);
 
-# Until information-sharing agreements are enforced, only the hub's administrator reads
-# performance data. Every other role is denied by default.
-allow(actor: AuthenticatedPrincipal, "read", kind: String) if
-    actor.role = "hub_admin" and
-    kind in ["observation", "assessment", "flag"];
+# The purpose a request states when it sends no X-Hub-Purpose header.
+default_purpose(actor: AuthenticatedPrincipal, "early_warning") if actor.role = "riep_analyst";
+default_purpose(actor: AuthenticatedPrincipal, "improvement_support") if
+    actor.role in ["idea_analyst", "clearing_house_officer", "authority_officer", "submitter",
+                   "auditor", "hub_admin"];
+
+# A submitter (an inspectorate or Government Office system) pushes only to the sources its own
+# organisation owns.
+allow(actor: AuthenticatedPrincipal, "submit", source: SourceRef) if
+    actor.role = "submitter" and
+    source.organisation_id = actor.organisation_id;
+
+# Explaining access (why may X see Y?) and the effective-access matrix are for the hub's
+# administrator and its auditors.
+allow(actor: AuthenticatedPrincipal, "explain", "access") if
+    actor.role in ["hub_admin", "auditor"];

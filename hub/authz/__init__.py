@@ -1,49 +1,101 @@
-"""The policy engine: the only module that imports oso.
+"""Authorisation: policies/*.polar decide; this package asks them and compiles the answers.
 
-Policies in policies/*.polar decide; this module asks them and turns each answer into a SQL
-condition, so lists are filtered by the database in the statement that fetches them.
+`Gate` is what the query layer holds for one request: it turns the policy's answer for a kind
+of row into a SQL condition for the statement that fetches the rows. Only hub.authz.policy
+imports oso.
 """
 
+from dataclasses import dataclass
 from enum import StrEnum
 from pathlib import Path
+from typing import Any
 
-from oso import Oso
-from sqlalchemy import ColumnElement, false, true
+from sqlalchemy import ColumnElement, Table
 
 from hub.auth.principal import AuthenticatedPrincipal
+from hub.authz import sql
+from hub.authz.constraints import RowDecision
+from hub.authz.policy import Authorizer, UnsupportedPolicy
+from hub.authz.relations import ROW_FIELDS, grant_lines
+from hub.authz.resources import AccessRequest, SourceRef
+from hub.authz.sql import Fields
 
-POLICY_DIR = Path(__file__).resolve().parents[2] / "policies"
+__all__ = [
+    "DEFAULT_POLICY_DIR",
+    "AccessRequest",
+    "Action",
+    "Authorizer",
+    "Gate",
+    "Kind",
+    "SourceRef",
+    "UnsupportedPolicy",
+    "load_authorizer",
+]
+
+DEFAULT_POLICY_DIR = Path(__file__).resolve().parents[2] / "policies"
 
 
 class Action(StrEnum):
+    """Every action the code asks the policies about (a test checks both ways)."""
+
     READ = "read"
+    SUBMIT = "submit"
+    MANAGE = "manage"
+    RAISE = "raise"
+    EXPLAIN = "explain"
 
 
 class Kind(StrEnum):
-    """Kinds of record a policy speaks of."""
+    """Kinds of row a list can hold; the value is the class name the policies use."""
 
-    REFERENCE = "reference"
-    OBSERVATION = "observation"
-    ASSESSMENT = "assessment"
-    FLAG = "flag"
+    REFERENCE = "Reference"
+    OBSERVATION = "Observation"
+    ASSESSMENT = "Assessment"
+    FLAG = "Flag"
+    AGREEMENT = "Agreement"
+    CONCERN = "Concern"
 
 
-class Authorizer:
-    """Loads the policies once; answers are computed per request, so nothing goes stale."""
+def load_authorizer(policy_dir: Path | None = None) -> Authorizer:
+    return Authorizer(policy_dir or DEFAULT_POLICY_DIR)
 
-    def __init__(self, policy_dir: Path = POLICY_DIR) -> None:
-        self._oso = Oso()
-        self._oso.register_class(AuthenticatedPrincipal)  # type: ignore[no-untyped-call]
-        files: list[Path | str] = sorted(policy_dir.glob("*.polar"))
-        if not files:
-            raise RuntimeError(f"no policies found in {policy_dir}")
-        self._oso.load_files(files)
 
-    def allows(self, principal: AuthenticatedPrincipal, action: Action, kind: Kind) -> bool:
-        return bool(self._oso.is_allowed(principal, str(action), str(kind)))
+@dataclass(frozen=True, slots=True)
+class Gate:
+    """The policy as it applies to one request: who asks, for what purpose, on which day."""
 
-    def row_filter(
-        self, principal: AuthenticatedPrincipal, action: Action, kind: Kind
-    ) -> ColumnElement[bool]:
-        """The SQL condition a row of `kind` must meet for `principal` to receive it."""
-        return true() if self.allows(principal, action, kind) else false()
+    authorizer: Authorizer
+    principal: AuthenticatedPrincipal
+    request: AccessRequest
+
+    def _fields(self, kind: Kind, table: Table | None) -> Fields:
+        if kind is Kind.REFERENCE:
+            return {}
+        if table is None:
+            raise ValueError(f"rows of {kind} need their table")
+        return ROW_FIELDS[kind.value](table)
+
+    def decision(self, action: Action, kind: Kind) -> RowDecision:
+        return self.authorizer.row_decision(self.principal, action, self.request, kind)
+
+    def rows(self, action: Action, kind: Kind, table: Table | None = None) -> ColumnElement[bool]:
+        """The condition a row of `table` must meet to be returned."""
+        return self.condition(action, kind, self._fields(kind, table))
+
+    def condition(self, action: Action, kind: Kind, fields: Fields) -> ColumnElement[bool]:
+        """The same condition for a row given as SQL expressions (e.g. literals, to explain)."""
+        return sql.row_filter(self.decision(action, kind), fields, grant_lines)
+
+    def granted_by(
+        self, action: Action, kind: Kind, table: Table | None = None, fields: Fields | None = None
+    ) -> ColumnElement[Any]:
+        """The agreement version id that grants a row (NULL where no agreement is needed)."""
+        row = fields if fields is not None else self._fields(kind, table)
+        return sql.granted_by(self.decision(action, kind), row, grant_lines)
+
+    def allows(self, action: Action, resource: object) -> bool:
+        return self.authorizer.is_allowed(self.principal, action, resource)
+
+    def field_allowed(self, action: Action, kind: Kind, field: str) -> bool:
+        """Fields a rule `allow_field` names may be hidden from some callers of visible rows."""
+        return self.authorizer.field_allowed(self.principal, action, kind, field)

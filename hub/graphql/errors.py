@@ -14,3 +14,10 @@ def not_found(what: str) -> GraphQLError:
 
 def forbidden(message: str = "not allowed") -> GraphQLError:
     return GraphQLError(message, extensions={"code": "FORBIDDEN"})
+
+
+def hidden_field(field: str) -> GraphQLError:
+    """A field of a visible object the caller may not see: null, with this as the reason."""
+    return GraphQLError(
+        f"{field} is not shared with your role", extensions={"code": "FORBIDDEN", "field": field}
+    )

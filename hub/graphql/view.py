@@ -1,25 +1,46 @@
 """The HTTP endpoint of the schema: strawberry's ASGI view, given our per-request context."""
 
+from collections.abc import Callable
 from typing import Any
 
 from starlette.requests import Request
-from starlette.responses import Response
+from starlette.responses import HTMLResponse, PlainTextResponse, Response
+from starlette.types import Receive, Scope, Send
 from starlette.websockets import WebSocket
 from strawberry.asgi import GraphQL
 
+from hub.auth.principal import AuthenticatedPrincipal
 from hub.graphql.context import Context
 from hub.query.reader import Reader
+from hub.settings import Settings
+
+ReaderFor = Callable[[AuthenticatedPrincipal, str], Reader]
 
 
 class HubGraphQL(GraphQL[Context, None]):
-    def __init__(self, *args: Any, reader_for: Any, settings: Any, **kwargs: Any) -> None:
+    def __init__(
+        self, *args: Any, reader_for: ReaderFor, settings: Settings, **kwargs: Any
+    ) -> None:
         super().__init__(*args, **kwargs)
         self._reader_for = reader_for
         self._settings = settings
 
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        # Only the GraphiQL page itself arrives without a principal (the authentication
+        # middleware lets nothing else through): serve it without running anything.
+        if scope["type"] == "http" and "principal" not in scope.get("state", {}):
+            page: Response = (
+                HTMLResponse(self.graphql_ide_html)
+                if self.graphql_ide
+                else PlainTextResponse("Not Found", status_code=404)
+            )
+            await page(scope, receive, send)
+            return
+        await super().__call__(scope, receive, send)
+
     async def get_context(
         self, request: Request | WebSocket, response: Response | WebSocket
     ) -> Context:
-        # The authentication middleware has already refused any request without a principal.
-        reader: Reader = self._reader_for(request.state.principal)
+        # The middlewares have refused any request without a principal or a known purpose.
+        reader = self._reader_for(request.state.principal, request.state.purpose)
         return Context(reader=reader, settings=self._settings)

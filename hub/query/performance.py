@@ -6,13 +6,22 @@ principal may receive. Nested lists are fetched for all parents in one statement
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import ColumnElement, Row, Select, Table, func, select
+from sqlalchemy import ColumnElement, Row, Select, Table, func, or_, select
 
-from hub.authz import Kind
-from hub.models import Assessment, Authority, Flag, Indicator, Observation, Region
+from hub.authz import Action, Kind
+from hub.models import (
+    Agreement,
+    AgreementVersion,
+    Assessment,
+    Authority,
+    Flag,
+    Indicator,
+    Observation,
+    Region,
+)
 from hub.query.pages import Page, PageRequest, keyset, to_page
 from hub.query.reader import Reader
 
@@ -32,6 +41,7 @@ class ObservationFilter:
     period_from: date | None = None  # on period_start, inclusive
     period_to: date | None = None
     status: str | None = None
+    as_of: datetime | None = None  # the values current at that moment (history kept by ingest)
 
 
 @dataclass(frozen=True, slots=True)
@@ -59,10 +69,18 @@ def _authority_conditions(
     return conditions
 
 
+def current_as_of(table: Table, as_of: datetime | None) -> list[ColumnElement[bool]]:
+    """Rows current now; or, as of a moment, received by then and not superseded by then."""
+    if as_of is None:
+        return [table.c.superseded_at.is_(None)]
+    not_yet = or_(table.c.superseded_at.is_(None), table.c.superseded_at > as_of)
+    return [table.c.received_at <= as_of, not_yet]
+
+
 def _observation_conditions(reader: Reader, f: ObservationFilter) -> list[ColumnElement[bool]]:
     conditions: list[ColumnElement[bool]] = [
-        OBSERVATION.c.superseded_at.is_(None),
-        reader.may_read(Kind.OBSERVATION),
+        *current_as_of(OBSERVATION, f.as_of),
+        reader.may_read(Kind.OBSERVATION, OBSERVATION),
     ]
     conditions += _authority_conditions(OBSERVATION.c.authority_id, f.authorities, f.region)
     if f.indicators is not None:
@@ -79,7 +97,8 @@ def _observation_conditions(reader: Reader, f: ObservationFilter) -> list[Column
 
 async def observations(reader: Reader, f: ObservationFilter, page: PageRequest) -> Page[Row[Any]]:
     stmt = select(OBSERVATION).where(*_observation_conditions(reader, f))
-    return to_page(await reader.rows(keyset(stmt, OBSERVATION.c.id, page)), page)
+    found = await reader.records(Kind.OBSERVATION, keyset(stmt, OBSERVATION.c.id, page))
+    return to_page(found, page)
 
 
 def _per_parent(
@@ -104,7 +123,8 @@ async def observations_of_authorities(
     """Observations of many authorities at once, paged per authority."""
     conditions = _observation_conditions(reader, f)
     stmt = select(OBSERVATION).where(OBSERVATION.c.authority_id.in_(authority_ids), *conditions)
-    return await reader.rows(_per_parent(stmt, OBSERVATION, OBSERVATION.c.authority_id, page))
+    ranked = _per_parent(stmt, OBSERVATION, OBSERVATION.c.authority_id, page)
+    return await reader.records(Kind.OBSERVATION, ranked)
 
 
 def _record_conditions(
@@ -112,7 +132,7 @@ def _record_conditions(
 ) -> list[ColumnElement[bool]]:
     conditions: list[ColumnElement[bool]] = [
         table.c.superseded_at.is_(None),
-        reader.may_read(kind),
+        reader.may_read(kind, table),
     ]
     conditions += _authority_conditions(table.c.authority_id, f.authorities, f.region)
     if f.kind is not None:
@@ -123,12 +143,13 @@ def _record_conditions(
 async def assessments(reader: Reader, f: RecordFilter, page: PageRequest) -> Page[Row[Any]]:
     conditions = _record_conditions(reader, ASSESSMENT, Kind.ASSESSMENT, f, "framework")
     stmt = select(ASSESSMENT).where(*conditions)
-    return to_page(await reader.rows(keyset(stmt, ASSESSMENT.c.id, page)), page)
+    found = await reader.records(Kind.ASSESSMENT, keyset(stmt, ASSESSMENT.c.id, page))
+    return to_page(found, page)
 
 
 async def flags(reader: Reader, f: RecordFilter, page: PageRequest) -> Page[Row[Any]]:
     stmt = select(FLAG).where(*_record_conditions(reader, FLAG, Kind.FLAG, f, "kind"))
-    return to_page(await reader.rows(keyset(stmt, FLAG.c.id, page)), page)
+    return to_page(await reader.records(Kind.FLAG, keyset(stmt, FLAG.c.id, page)), page)
 
 
 async def assessments_of_authorities(
@@ -137,7 +158,8 @@ async def assessments_of_authorities(
     f = RecordFilter(kind=framework)
     conditions = _record_conditions(reader, ASSESSMENT, Kind.ASSESSMENT, f, "framework")
     stmt = select(ASSESSMENT).where(ASSESSMENT.c.authority_id.in_(authority_ids), *conditions)
-    return await reader.rows(stmt.order_by(ASSESSMENT.c.published_on, ASSESSMENT.c.id))
+    ordered = stmt.order_by(ASSESSMENT.c.published_on, ASSESSMENT.c.id)
+    return await reader.records(Kind.ASSESSMENT, ordered)
 
 
 async def flags_of_authorities(
@@ -145,4 +167,23 @@ async def flags_of_authorities(
 ) -> Sequence[Row[Any]]:
     conditions = _record_conditions(reader, FLAG, Kind.FLAG, RecordFilter(kind=kind), "kind")
     stmt = select(FLAG).where(FLAG.c.authority_id.in_(authority_ids), *conditions)
-    return await reader.rows(stmt.order_by(FLAG.c.raised_on, FLAG.c.id))
+    return await reader.records(Kind.FLAG, stmt.order_by(FLAG.c.raised_on, FLAG.c.id))
+
+
+async def grants_of(
+    reader: Reader, kind: Kind, table: Table, ids: Sequence[int]
+) -> Sequence[Row[Any]]:
+    """For each visible record, the agreement version that grants it to the caller (records a
+    rule grants without an agreement are absent)."""
+    granted = reader.gate.granted_by(Action.READ, kind, table).label("version_id")
+    visible = (
+        select(table.c.id, granted)
+        .where(table.c.id.in_(ids), reader.may_read(kind, table))
+        .subquery()
+    )
+    stmt = (
+        select(visible.c.id, Agreement.reference, AgreementVersion.version, AgreementVersion.state)
+        .join(AgreementVersion, AgreementVersion.id == visible.c.version_id)
+        .join(Agreement, Agreement.id == AgreementVersion.agreement_id)
+    )
+    return await reader.rows(stmt)

@@ -1,14 +1,26 @@
 """The one door to stored data: every read runs here, as a principal, filtered by the policy."""
 
+from collections import Counter
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import ColumnElement, Row, Select
+from sqlalchemy import ColumnElement, Executable, Row, Table
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from hub.auth.principal import AuthenticatedPrincipal
-from hub.authz import Action, Authorizer, Kind
+from hub.authz import Action, Authorizer, Gate, Kind
+
+
+@dataclass
+class AccessNotes:
+    """What one request received, for its access record: rows per kind, authority and source."""
+
+    touched: Counter[tuple[str, int | None, int | None]] = field(default_factory=Counter)
+
+    def note(self, kind: Kind, rows: Sequence[Row[Any]]) -> None:
+        for row in rows:
+            self.touched[(str(kind), row.authority_id, row.source_id)] += 1
 
 
 @dataclass(frozen=True, slots=True)
@@ -20,14 +32,28 @@ class Reader:
     """
 
     sessions: async_sessionmaker[AsyncSession]
-    principal: AuthenticatedPrincipal
-    authorizer: Authorizer
+    gate: Gate
+    notes: AccessNotes = field(default_factory=AccessNotes)
 
-    def may_read(self, kind: Kind) -> ColumnElement[bool]:
-        """The SQL condition that rows of `kind` must meet to be returned to this principal."""
-        return self.authorizer.row_filter(self.principal, Action.READ, kind)
+    @property
+    def principal(self) -> AuthenticatedPrincipal:
+        return self.gate.principal
 
-    async def rows(self, stmt: Select[Any]) -> Sequence[Row[Any]]:
+    @property
+    def authorizer(self) -> Authorizer:
+        return self.gate.authorizer
+
+    def may_read(self, kind: Kind, table: Table | None = None) -> ColumnElement[bool]:
+        """The SQL condition rows of `kind` (in `table`) must meet to be returned."""
+        return self.gate.rows(Action.READ, kind, table)
+
+    async def records(self, kind: Kind, stmt: Executable) -> Sequence[Row[Any]]:
+        """Rows of performance records (with authority_id and source_id), noted for the trace."""
+        found = await self.rows(stmt)
+        self.notes.note(kind, found)
+        return found
+
+    async def rows(self, stmt: Executable) -> Sequence[Row[Any]]:
         async with self.sessions() as session:
             result = await session.execute(stmt)
             rows: Sequence[Row[Any]] = result.all()

@@ -14,5 +14,10 @@ for _enum in (
     enums.FlagKind,
     enums.Role,
     enums.OrganisationKind,
+    enums.AgreementState,
+    enums.Purpose,
+    enums.MutualityState,
+    enums.ConcernStatus,
+    enums.BatchStatus,
 ):
     strawberry.enum(_enum)

@@ -3,16 +3,37 @@
 from datetime import date, datetime
 
 import strawberry
+from sqlalchemy import Table
 
 import hub.graphql.types.enums  # noqa: F401  (registers the GraphQL enums)
+from hub.authz import Kind
 from hub.graphql.context import HubInfo
 from hub.graphql.types.reference import Authority, Indicator, Source
-from hub.models.enums import FlagKind, Framework, ObservationStatus
-from hub.query import reference
+from hub.models.enums import AgreementState, FlagKind, Framework, ObservationStatus
+from hub.query import performance, reference
 
 
 async def _authority(info: HubInfo, authority_id: int) -> Authority:
     return await info.context.loaders.by_id(reference.AUTHORITY).load(authority_id)
+
+
+@strawberry.type(description="The agreement version that lets the caller receive a record.")
+class GrantingAgreement:
+    reference: str
+    version: int
+    state: AgreementState
+
+
+async def _granted_by(
+    info: HubInfo, kind: Kind, table: Table, record_id: int
+) -> GrantingAgreement | None:
+    return await info.context.loaders.grants(kind, table).load(record_id)
+
+
+GRANTED_BY = (
+    "The agreement version that shares this record with the caller; null where a rule "
+    "allows it without one (an authority's own data, a submitter's own source)."
+)
 
 
 async def _source(info: HubInfo, source_id: int) -> Source:
@@ -45,6 +66,10 @@ class Observation:
     async def source(self, info: HubInfo) -> Source:
         return await _source(info, self.source_id)
 
+    @strawberry.field(description=GRANTED_BY)
+    async def granted_by(self, info: HubInfo) -> GrantingAgreement | None:
+        return await _granted_by(info, Kind.OBSERVATION, performance.OBSERVATION, int(self.id))
+
 
 @strawberry.type(description="An inspectorate's published judgement of an authority.")
 class Assessment:
@@ -67,6 +92,10 @@ class Assessment:
     async def source(self, info: HubInfo) -> Source:
         return await _source(info, self.source_id)
 
+    @strawberry.field(description=GRANTED_BY)
+    async def granted_by(self, info: HubInfo) -> GrantingAgreement | None:
+        return await _granted_by(info, Kind.ASSESSMENT, performance.ASSESSMENT, int(self.id))
+
 
 @strawberry.type(description="A CAA red or green flag, or an improvement notice.")
 class Flag:
@@ -87,3 +116,7 @@ class Flag:
     @strawberry.field
     async def source(self, info: HubInfo) -> Source:
         return await _source(info, self.source_id)
+
+    @strawberry.field(description=GRANTED_BY)
+    async def granted_by(self, info: HubInfo) -> GrantingAgreement | None:
+        return await _granted_by(info, Kind.FLAG, performance.FLAG, int(self.id))

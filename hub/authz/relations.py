@@ -1,0 +1,104 @@
+"""The fields a policy may read on each kind of row, as SQL expressions.
+
+`row` fields are correlated to the table being fetched; `grant` fields come from the grant
+lines of agreements: one line per agreement version x recipient x purpose x coverage.
+"""
+
+from collections.abc import Callable
+from typing import Any
+
+from sqlalchemy import ColumnElement, FromClause, Table, select
+
+from hub.models import (
+    Agreement,
+    AgreementCoverage,
+    AgreementPurpose,
+    AgreementRecipient,
+    AgreementVersion,
+    Authority,
+    Indicator,
+    Source,
+)
+
+RowFields = dict[str, ColumnElement[Any]]
+
+_SOURCE: Table = Source.__table__  # type: ignore[assignment]
+_INDICATOR: Table = Indicator.__table__  # type: ignore[assignment]
+
+
+def _record_fields(table: Table, theme: ColumnElement[Any]) -> RowFields:
+    owner = select(_SOURCE.c.organisation_id).where(_SOURCE.c.id == table.c.source_id)
+    return {
+        "id": table.c.id,
+        "authority_id": table.c.authority_id,
+        "source_id": table.c.source_id,
+        "status": table.c.status,
+        "theme_code": theme,
+        "source_organisation_id": owner.scalar_subquery(),
+    }
+
+
+def observation_fields(table: Table) -> RowFields:
+    """Fields of an observation; its theme is its indicator's."""
+    theme = select(_INDICATOR.c.theme_code).where(_INDICATOR.c.id == table.c.indicator_id)
+    return _record_fields(table, theme.scalar_subquery())
+
+
+def sourced_record_fields(table: Table) -> RowFields:
+    """Fields of an assessment or flag; its theme is its source's."""
+    theme = select(_SOURCE.c.theme_code).where(_SOURCE.c.id == table.c.source_id)
+    return _record_fields(table, theme.scalar_subquery())
+
+
+def grant_lines() -> FromClause:
+    """A fresh alias of every agreement version's lines, whatever their state: the policy
+    decides which states, dates and versions count."""
+    v, a = AgreementVersion, Agreement
+    r, p, c = AgreementRecipient, AgreementPurpose, AgreementCoverage
+    lines = (
+        select(
+            v.id.label("version_id"),
+            v.agreement_id.label("agreement_id"),
+            v.version.label("version"),
+            v.is_current.label("is_current"),
+            v.state.label("state"),
+            v.effective_from.label("effective_from"),
+            v.effective_to.label("effective_to"),
+            v.review_date.label("review_date"),
+            v.include_provisional.label("include_provisional"),
+            v.allow_aggregates.label("allow_aggregates"),
+            a.authority_id.label("authority_id"),
+            Authority.region_id.label("authority_region_id"),
+            r.organisation_id.label("recipient_id"),
+            p.purpose.label("purpose"),
+            c.source_id.label("source_id"),
+            c.theme_code.label("theme_code"),
+        )
+        .join(a, a.id == v.agreement_id)
+        .join(Authority, Authority.id == a.authority_id)
+        .join(r, r.version_id == v.id)
+        .join(p, p.version_id == v.id)
+        .join(c, c.version_id == v.id)
+    )
+    return lines.subquery("grant_line")
+
+
+def agreement_fields(table: Table) -> RowFields:
+    return {"id": table.c.id, "authority_id": table.c.authority_id}
+
+
+def concern_fields(table: Table) -> RowFields:
+    return {
+        "id": table.c.id,
+        "authority_id": table.c.authority_id,
+        "raised_by_organisation_id": table.c.raised_by_organisation_id,
+    }
+
+
+ROW_FIELDS: dict[str, Callable[[Table], RowFields]] = {
+    "Agreement": agreement_fields,
+    "Concern": concern_fields,
+    "Observation": observation_fields,
+    "Assessment": sourced_record_fields,
+    "Flag": sourced_record_fields,
+}

@@ -1,0 +1,152 @@
+"""Compile a policy's row decision into one SQL condition for the statement that fetches.
+
+A condition on the row becomes a WHERE on the row's table; conditions on a grant become an
+EXISTS over the current agreements' grant lines, correlated to the row.
+"""
+
+from collections.abc import Callable, Mapping
+from typing import Any
+
+from sqlalchemy import (
+    ColumnElement,
+    FromClause,
+    Select,
+    and_,
+    exists,
+    false,
+    func,
+    literal,
+    not_,
+    or_,
+    select,
+    true,
+)
+
+from hub.authz.constraints import (
+    AllOf,
+    AnyOf,
+    Compare,
+    Condition,
+    Field,
+    Not,
+    RowDecision,
+    Value,
+    variables,
+)
+
+Fields = Mapping[str, ColumnElement[Any]]
+GrantLines = Callable[[], FromClause]
+GRANT = "grant"
+
+
+class UnknownField(RuntimeError):
+    """A policy named a field the SQL side does not expose; refuse rather than guess."""
+
+
+def _column(field: Field, scope: Mapping[str, Fields]) -> ColumnElement[Any]:
+    try:
+        return scope[field.var][field.name]
+    except KeyError as error:
+        raise UnknownField(
+            f"the policy reads {field.var}.{field.name}, which is unknown"
+        ) from error
+
+
+def _side(
+    term: Field | Value, other: Field | Value, scope: Mapping[str, Fields]
+) -> ColumnElement[Any]:
+    if isinstance(term, Field):
+        return _column(term, scope)
+    if isinstance(other, Field):  # bind the value with the column's type (enums, dates)
+        return literal(term.value, _column(other, scope).type)
+    return literal(term.value)
+
+
+def _compare(c: Compare, scope: Mapping[str, Fields]) -> ColumnElement[bool]:
+    for side, other in ((c.left, c.right), (c.right, c.left)):
+        if isinstance(side, Value) and side.value is None and c.op in ("eq", "ne"):
+            column = _side(other, side, scope)
+            return column.is_(None) if c.op == "eq" else column.is_not(None)
+    left, right = _side(c.left, c.right, scope), _side(c.right, c.left, scope)
+    match c.op:
+        case "eq":
+            return left == right
+        case "ne":
+            return left != right
+        case "lt":
+            return left < right
+        case "le":
+            return left <= right
+        case "gt":
+            return left > right
+        case "ge":
+            return left >= right
+    raise ValueError(f"unknown comparison {c.op}")
+
+
+def compile_condition(condition: Condition, scope: Mapping[str, Fields]) -> ColumnElement[bool]:
+    if isinstance(condition, Compare):
+        return _compare(condition, scope)
+    if isinstance(condition, Not):
+        return not_(compile_condition(condition.part, scope))
+    parts = [compile_condition(p, scope) for p in condition.parts]
+    if isinstance(condition, AnyOf):
+        return or_(false(), *parts)
+    return and_(true(), *parts)
+
+
+def _uses_grant(alternative: AllOf) -> bool:
+    return any(GRANT in variables(p) for p in alternative.parts)
+
+
+def _grant_condition(
+    alternatives: list[AllOf], row: Fields, lines: FromClause
+) -> ColumnElement[bool]:
+    """One condition on a grant line for all alternatives that need one: the parts they all
+    share, then any one alternative's remaining parts."""
+    scope = {"row": row, GRANT: {c.key: c for c in lines.c}}
+    shared = set.intersection(*(set(a.parts) for a in alternatives))
+    common = [compile_condition(p, scope) for p in alternatives[0].parts if p in shared]
+    rest = [
+        and_(true(), *(compile_condition(p, scope) for p in a.parts if p not in shared))
+        for a in alternatives
+    ]
+    return and_(*common, or_(false(), *rest))
+
+
+def _grant_query(
+    decision: RowDecision,
+    row: Fields,
+    grants: GrantLines,
+    columns: Callable[[FromClause], list[ColumnElement[Any]]],
+) -> Select[Any] | None:
+    needing = [a for a in decision.alternatives if _uses_grant(a)]
+    if not needing:
+        return None
+    lines = grants()
+    return (
+        select(*columns(lines))
+        .select_from(lines)
+        .where(_grant_condition(needing, row, lines))
+        .correlate_except(lines)
+    )
+
+
+def row_filter(decision: RowDecision, row: Fields, grants: GrantLines) -> ColumnElement[bool]:
+    """The WHERE condition a row must meet to be returned."""
+    direct = [
+        and_(true(), *(compile_condition(p, {"row": row}) for p in a.parts))
+        for a in decision.alternatives
+        if not _uses_grant(a)
+    ]
+    granted = _grant_query(decision, row, grants, lambda lines: [literal(1)])
+    if granted is not None:
+        direct.append(exists(granted))
+    return or_(false(), *direct)
+
+
+def granted_by(decision: RowDecision, row: Fields, grants: GrantLines) -> ColumnElement[Any]:
+    """The agreement version that lets a row through (the lowest id where several do), or
+    NULL where a rule allows it without an agreement (e.g. an authority's own data)."""
+    granted = _grant_query(decision, row, grants, lambda lines: [func.min(lines.c.version_id)])
+    return literal(None) if granted is None else granted.scalar_subquery()

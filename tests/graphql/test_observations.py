@@ -1,0 +1,137 @@
+"""Observations: the region panel returns exactly what SQL says, in a bounded statement count."""
+
+from datetime import date
+from typing import Any
+
+from sqlalchemy import text
+
+from hub.models.enums import Role
+from tests.support import World
+
+PANEL = """
+query Panel($region: String!, $indicators: [String!], $from: Date, $to: Date) {
+  region(code: $region) {
+    authorities {
+      gssCode
+      observations(indicators: $indicators, periodFrom: $from, periodTo: $to, first: 500) {
+        nodes { period value status indicator { code } }
+        pageInfo { hasNextPage }
+      }
+    }
+  }
+}
+"""
+INDICATORS = [f"NI{n}" for n in range(1, 11)]
+
+
+async def _latest_eight_quarters(world: World) -> tuple[date, date]:
+    async with world.engine.connect() as connection:
+        starts = (
+            (
+                await connection.execute(
+                    text(
+                        "SELECT DISTINCT period_start FROM observation o JOIN indicator i "
+                        "ON i.id = o.indicator_id WHERE i.code = 'NI1' ORDER BY period_start DESC"
+                    )
+                )
+            )
+            .scalars()
+            .all()
+        )
+    assert len(starts) >= 8
+    return _as_date(starts[7]), _as_date(starts[0])
+
+
+def _panel(region: str, first: date, last: date) -> dict[str, Any]:
+    return {"region": region, "indicators": INDICATORS, "from": str(first), "to": str(last)}
+
+
+def _as_date(value: Any) -> date:
+    return value if isinstance(value, date) else date.fromisoformat(value)
+
+
+async def _expected(world: World, region: str, first: date, last: date) -> set[tuple[Any, ...]]:
+    sql = text(
+        "SELECT a.gss_code, i.code, o.period, o.value FROM observation o "
+        "JOIN authority a ON a.id = o.authority_id JOIN region r ON r.id = a.region_id "
+        "JOIN indicator i ON i.id = o.indicator_id "
+        "WHERE r.code = :region AND o.superseded_at IS NULL "
+        "AND o.period_start BETWEEN :first AND :last AND i.code IN "
+        "('NI1','NI2','NI3','NI4','NI5','NI6','NI7','NI8','NI9','NI10')"
+    )
+    async with world.engine.connect() as connection:
+        rows = await connection.execute(sql, {"region": region, "first": first, "last": last})
+        return {tuple(row) for row in rows}
+
+
+def _received(body: dict[str, Any]) -> set[tuple[Any, ...]]:
+    return {
+        (a["gssCode"], n["indicator"]["code"], n["period"], n["value"])
+        for a in body["data"]["region"]["authorities"]
+        for n in a["observations"]["nodes"]
+    }
+
+
+WEST_MIDLANDS = "E12000005"  # in the demo every authority there shares everything with its RIEP
+
+
+async def test_region_panel_matches_sql(world: World) -> None:
+    first, last = await _latest_eight_quarters(world)
+    token = await world.token("riep-west-midlands", Role.RIEP_ANALYST)
+    body = await world.graphql(None, PANEL, _panel(WEST_MIDLANDS, first, last), token=token)
+    assert "errors" not in body
+    received = _received(body)
+    assert received == await _expected(world, WEST_MIDLANDS, first, last)
+    authorities = body["data"]["region"]["authorities"]
+    assert len(received) == len(authorities) * 10 * 8
+
+
+async def test_panel_statement_count_does_not_grow_with_the_region(world: World) -> None:
+    first, last = await _latest_eight_quarters(world)
+    counts = {}
+    for region in ("E12000001", "E12000008"):  # North East (12 authorities), South East (74)
+        variables = {
+            "region": region,
+            "indicators": INDICATORS,
+            "from": str(first),
+            "to": str(last),
+        }
+        with world.statements.counting() as counter:
+            body = await world.graphql(Role.IDEA_ANALYST, PANEL, variables)
+        assert "errors" not in body
+        counts[region] = counter.count
+    assert counts["E12000001"] == counts["E12000008"]
+    # token lookup, region, its authorities, their observations, the indicators
+    assert counts["E12000008"] <= 5
+
+
+async def test_per_authority_paging(world: World) -> None:
+    query = """{ region(code: "E12000005") { authorities {
+        observations(indicators: ["NI1"], first: 3) { nodes { period } pageInfo { hasNextPage } }
+    } } }"""
+    token = await world.token("riep-west-midlands", Role.RIEP_ANALYST)
+    body = await world.graphql(None, query, token=token)
+    for authority in body["data"]["region"]["authorities"]:
+        assert len(authority["observations"]["nodes"]) == 3
+        assert authority["observations"]["pageInfo"]["hasNextPage"] is True
+
+
+async def test_top_level_observations_filter(world: World) -> None:
+    query = """{ observations(filter: {authorities: ["E08000026"], indicators: ["NI1", "NI2"]},
+                              first: 1000) {
+        nodes { authority { gssCode } indicator { code } } pageInfo { hasNextPage } } }"""
+    token = await world.token("riep-west-midlands", Role.RIEP_ANALYST)
+    body = await world.graphql(None, query, token=token)
+    nodes = body["data"]["observations"]["nodes"]
+    assert nodes
+    assert {n["authority"]["gssCode"] for n in nodes} == {"E08000026"}
+    assert {n["indicator"]["code"] for n in nodes} == {"NI1", "NI2"}
+
+
+async def test_administrator_and_auditor_receive_no_performance_data(world: World) -> None:
+    query = """{ observations(filter: {region: "E12000001"}, first: 10) { nodes { value } }
+                 assessments(first: 10) { nodes { score } }
+                 flags(first: 10) { nodes { title } } }"""
+    for role in (Role.HUB_ADMIN, Role.AUDITOR):
+        data = (await world.graphql(role, query))["data"]
+        assert [data[k]["nodes"] for k in ("observations", "assessments", "flags")] == [[], [], []]

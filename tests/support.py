@@ -1,0 +1,121 @@
+"""Test support shared by every test module: fresh databases on both backends, a demo world.
+
+PostgreSQL runs only where HUB_TEST_DATABASE_URL names a server (e.g.
+postgresql+asyncpg://postgres@127.0.0.1:5432/test); each database made here is created on that
+server and dropped afterwards.
+"""
+
+import os
+import secrets
+from collections.abc import AsyncIterator, Iterator
+from contextlib import asynccontextmanager, contextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+from sqlalchemy import event, text
+from sqlalchemy.engine import make_url
+from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
+
+from hub.auth.tokens import issue_token
+from hub.db import session_factory, unit_of_work
+from hub.models.enums import Role
+
+PG_ENV = "HUB_TEST_DATABASE_URL"
+PG_SKIP = (
+    f"PostgreSQL tests skipped: set {PG_ENV} to run them, e.g. "
+    f"{PG_ENV}=postgresql+asyncpg://postgres@127.0.0.1:5432/test"
+)
+BACKENDS = ["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)]
+
+
+async def _on_server(server_url: str, sql: str) -> None:
+    """Run CREATE/DROP DATABASE outside a transaction on the server of `server_url`."""
+    admin = create_async_engine(make_url(server_url), isolation_level="AUTOCOMMIT")
+    try:
+        async with admin.connect() as connection:
+            await connection.execute(text(sql))
+    finally:
+        await admin.dispose()
+
+
+@asynccontextmanager
+async def fresh_database(backend: str, directory: Path) -> AsyncIterator[str]:
+    """The URL of a new, empty database on `backend`, removed afterwards."""
+    if backend == "sqlite":
+        yield f"sqlite+aiosqlite:///{directory / f'hub-{secrets.token_hex(4)}.db'}"
+        return
+    server = os.environ.get(PG_ENV)
+    if not server:
+        pytest.skip(PG_SKIP)
+    name = f"hub_test_{secrets.token_hex(6)}"
+    await _on_server(server, f'CREATE DATABASE "{name}"')
+    try:
+        yield make_url(server).set(database=name).render_as_string(hide_password=False)
+    finally:
+        await _on_server(server, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+class StatementCounter:
+    """Counts SQL statements an engine sends, to prove a query has no N+1."""
+
+    def __init__(self, engine: AsyncEngine) -> None:
+        self.count = 0
+        self.active = False
+        event.listen(engine.sync_engine, "before_cursor_execute", self._seen)
+
+    def _seen(self, *_: Any) -> None:
+        if self.active:
+            self.count += 1
+
+    @contextmanager
+    def counting(self) -> Iterator["StatementCounter"]:
+        self.count, self.active = 0, True
+        try:
+            yield self
+        finally:
+            self.active = False
+
+
+@dataclass
+class World:
+    """A migrated database with the tiny demo loaded, the app on it, and a token per role."""
+
+    backend: str
+    url: str
+    app: Any
+    engine: AsyncEngine
+    statements: StatementCounter
+    tokens: dict[Role, str] = field(default_factory=dict)
+
+    async def token(self, org_code: str, role: Role, name: str | None = None) -> str:
+        """A token for another principal of the demo world."""
+        async with unit_of_work(session_factory(self.engine)) as session:
+            return await issue_token(session, org_code=org_code, role=role, name=name)
+
+    def client(self, role: Role | None = None, token: str | None = None) -> httpx.AsyncClient:
+        headers = {}
+        bearer = token if token is not None else (self.tokens[role] if role else None)
+        if bearer is not None:
+            headers["Authorization"] = f"Bearer {bearer}"
+        transport = httpx.ASGITransport(app=self.app)
+        return httpx.AsyncClient(transport=transport, base_url="http://hub.test", headers=headers)
+
+    async def graphql(
+        self,
+        role: Role | None,
+        query: str,
+        variables: dict[str, Any] | None = None,
+        *,
+        token: str | None = None,
+        purpose: str | None = None,
+    ) -> dict[str, Any]:
+        headers = {"X-Hub-Purpose": purpose} if purpose else {}
+        async with self.client(role, token=token) as client:
+            response = await client.post(
+                "/graphql", json={"query": query, "variables": variables}, headers=headers
+            )
+        body: dict[str, Any] = response.json()
+        return body

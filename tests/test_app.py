@@ -1,0 +1,48 @@
+"""The HTTP edge: health endpoints, authentication, GraphiQL."""
+
+from hub.models.enums import Role
+from tests.support import World
+
+QUERY = {"query": "{ regions { code } }"}
+
+
+async def test_health_needs_no_token(world: World) -> None:
+    async with world.client() as client:
+        assert (await client.get("/healthz")).json() == {"status": "ok"}
+        ready = await client.get("/readyz")
+    assert ready.status_code == 200
+    assert ready.json()["database"] == "reachable"
+
+
+async def test_missing_token_is_401_and_nothing_else(world: World) -> None:
+    async with world.client() as client:
+        response = await client.post("/graphql", json=QUERY)
+    assert response.status_code == 401
+    assert response.headers["www-authenticate"] == "Bearer"
+    assert response.json()["errors"][0]["extensions"]["code"] == "UNAUTHENTICATED"
+    assert "data" not in response.json()
+
+
+async def test_bad_token_is_401(world: World) -> None:
+    async with world.client(token="hub_not-a-real-token") as client:
+        response = await client.post("/graphql", json=QUERY)
+    assert response.status_code == 401
+
+
+async def test_valid_token_reads(world: World) -> None:
+    async with world.client(Role.RIEP_ANALYST) as client:
+        response = await client.post("/graphql", json=QUERY)
+    assert response.status_code == 200
+    assert len(response.json()["data"]["regions"]) == 9
+
+
+async def test_graphiql_page_in_a_browser(world: World) -> None:
+    async with world.client() as client:
+        response = await client.get("/graphql", headers={"Accept": "text/html"})
+    assert response.status_code == 200
+    assert "graphiql" in response.text.lower()
+
+
+async def test_me_names_the_token_holder(world: World) -> None:
+    body = await world.graphql(Role.AUDITOR, "{ me { role organisationCode } }")
+    assert body["data"]["me"] == {"role": "AUDITOR", "organisationCode": "hub-audit"}
