@@ -27,7 +27,11 @@ _INDICATOR: Table = Indicator.__table__  # type: ignore[assignment]
 
 
 def _record_fields(table: Table, theme: ColumnElement[Any]) -> RowFields:
-    owner = select(_SOURCE.c.organisation_id).where(_SOURCE.c.id == table.c.source_id)
+    # Correlated explicitly: inside the EXISTS over grant lines, auto-correlation would stop at
+    # the EXISTS and silently turn these into uncorrelated subqueries.
+    owner = (
+        select(_SOURCE.c.organisation_id).where(_SOURCE.c.id == table.c.source_id).correlate(table)
+    )
     return {
         "id": table.c.id,
         "authority_id": table.c.authority_id,
@@ -40,13 +44,17 @@ def _record_fields(table: Table, theme: ColumnElement[Any]) -> RowFields:
 
 def observation_fields(table: Table) -> RowFields:
     """Fields of an observation; its theme is its indicator's."""
-    theme = select(_INDICATOR.c.theme_code).where(_INDICATOR.c.id == table.c.indicator_id)
+    theme = (
+        select(_INDICATOR.c.theme_code)
+        .where(_INDICATOR.c.id == table.c.indicator_id)
+        .correlate(table)
+    )
     return _record_fields(table, theme.scalar_subquery())
 
 
 def sourced_record_fields(table: Table) -> RowFields:
     """Fields of an assessment or flag; its theme is its source's."""
-    theme = select(_SOURCE.c.theme_code).where(_SOURCE.c.id == table.c.source_id)
+    theme = select(_SOURCE.c.theme_code).where(_SOURCE.c.id == table.c.source_id).correlate(table)
     return _record_fields(table, theme.scalar_subquery())
 
 
