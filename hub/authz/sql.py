@@ -10,6 +10,7 @@ from typing import Any
 from sqlalchemy import (
     ColumnElement,
     FromClause,
+    Integer,
     Select,
     and_,
     exists,
@@ -149,4 +150,5 @@ def granted_by(decision: RowDecision, row: Fields, grants: GrantLines) -> Column
     """The agreement version that lets a row through (the lowest id where several do), or
     NULL where a rule allows it without an agreement (e.g. an authority's own data)."""
     granted = _grant_query(decision, row, grants, lambda lines: [func.min(lines.c.version_id)])
-    return literal(None) if granted is None else granted.scalar_subquery()
+    # A typed NULL: PostgreSQL cannot infer the type of a bare NULL parameter.
+    return literal(None, Integer()) if granted is None else granted.scalar_subquery()
