@@ -1,7 +1,9 @@
 """Fixtures shared by every test: every storage and API test runs on SQLite and PostgreSQL."""
 
+import os
 from collections.abc import AsyncIterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 from sqlalchemy.ext.asyncio import AsyncEngine
@@ -12,7 +14,18 @@ from hub.db import create_engine, session_factory, unit_of_work
 from hub.demo import DEMO_PRINCIPALS, load_demo
 from hub.migrate import upgrade
 from hub.settings import Settings
-from tests.support import BACKENDS, StatementCounter, World, fresh_database
+from tests.support import BACKENDS, PG_ENV, PG_SKIP, StatementCounter, World, fresh_database
+
+
+def pytest_report_header() -> str:
+    if os.environ.get(PG_ENV):
+        return f"PostgreSQL tests: on ({PG_ENV} is set)"
+    return PG_SKIP
+
+
+def pytest_terminal_summary(terminalreporter: Any) -> None:
+    if not os.environ.get(PG_ENV):
+        terminalreporter.write_line(PG_SKIP)
 
 
 async def _migrated(url: str) -> AsyncEngine:

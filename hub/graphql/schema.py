@@ -1,16 +1,23 @@
 """The root Query and the schema. Every field reads through hub.query, as the caller."""
 
 from collections.abc import Sequence
-from datetime import date
+from datetime import UTC, date, datetime
+from typing import Any
 
 import strawberry
 from strawberry.extensions import SchemaExtension
 from strawberry.schema.config import StrawberryConfig
+from strawberry.tools import merge_types
 
 import hub.graphql.types.enums  # noqa: F401  (registers the GraphQL enums)
+from hub.authz import Kind
 from hub.graphql.context import HubInfo
 from hub.graphql.errors import not_found
+from hub.graphql.types.access import AccessQuery
+from hub.graphql.types.agreements import AgreementMutation, AgreementQuery
+from hub.graphql.types.concerns import ConcernMutation, ConcernQuery
 from hub.graphql.types.connection import Connection, from_page, node, nodes
+from hub.graphql.types.ingest import IngestMutation, IngestQuery
 from hub.graphql.types.performance import Assessment, Flag, Observation
 from hub.graphql.types.reference import (
     Authority,
@@ -46,6 +53,11 @@ class ObservationFilter:
         default=None, description="Latest period start, inclusive."
     )
     status: ObservationStatus | None = None
+    as_of: datetime | None = strawberry.field(
+        default=None,
+        description="The values as they stood at this moment: received by then and not yet "
+        "corrected by then (UTC unless an offset is given). Default: the current values.",
+    )
 
     def to_query(self) -> performance.ObservationFilter:
         return performance.ObservationFilter(
@@ -55,7 +67,12 @@ class ObservationFilter:
             period_from=self.period_from,
             period_to=self.period_to,
             status=None if self.status is None else self.status.value,
+            as_of=None if self.as_of is None else _utc(self.as_of),
         )
+
+
+def _utc(moment: datetime) -> datetime:
+    return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment
 
 
 @strawberry.input(description="Which assessments or flags to return.")
@@ -65,7 +82,7 @@ class RecordFilter:
 
 
 @strawberry.type
-class Query:
+class CoreQuery:
     @strawberry.field(description="Who the bearer token belongs to.")
     def me(self, info: HubInfo) -> Me:
         p = info.context.reader.principal
@@ -135,6 +152,18 @@ class Query:
             raise not_found("indicator")
         return node(row)
 
+    @strawberry.field(description="One observation by id; NOT_FOUND if absent or not shared.")
+    async def observation(self, info: HubInfo, id: strawberry.ID) -> Observation:
+        return await _record(info, Kind.OBSERVATION, id, "observation")
+
+    @strawberry.field(description="One assessment by id; NOT_FOUND if absent or not shared.")
+    async def assessment(self, info: HubInfo, id: strawberry.ID) -> Assessment:
+        return await _record(info, Kind.ASSESSMENT, id, "assessment")
+
+    @strawberry.field(description="One flag by id; NOT_FOUND if absent or not shared.")
+    async def flag(self, info: HubInfo, id: strawberry.ID) -> Flag:
+        return await _record(info, Kind.FLAG, id, "flag")
+
     @strawberry.field(description="Current observations the caller may see, in stored order.")
     async def observations(
         self,
@@ -174,6 +203,15 @@ class Query:
         return from_page("flag", await performance.flags(info.context.reader, f, page))
 
 
+async def _record(info: HubInfo, kind: Kind, id: str, what: str) -> Any:
+    row = None
+    if id.isdigit():
+        row = await performance.record_by_id(info.context.reader, kind, int(id))
+    if row is None:
+        raise not_found(what)
+    return row
+
+
 def _record_filter(f: RecordFilter | None, kind: str | None) -> performance.RecordFilter:
     if f is None:
         return performance.RecordFilter(kind=kind)
@@ -182,11 +220,25 @@ def _record_filter(f: RecordFilter | None, kind: str | None) -> performance.Reco
     )
 
 
+# Each feature defines its own query and mutation types in hub/graphql/types/ and adds them
+# here; strawberry merges them into the one Query and Mutation of the schema.
+QUERY_TYPES: tuple[type, ...] = (
+    CoreQuery,
+    IngestQuery,
+    AgreementQuery,
+    ConcernQuery,
+    AccessQuery,
+)
+MUTATION_TYPES: tuple[type, ...] = (IngestMutation, AgreementMutation, ConcernMutation)
+
+
 def build_schema(
     extensions: Sequence[SchemaExtension | type[SchemaExtension]] = (),
 ) -> strawberry.Schema:
+    mutation = merge_types("Mutation", MUTATION_TYPES) if MUTATION_TYPES else None
     return strawberry.Schema(
-        query=Query,
+        query=merge_types("Query", QUERY_TYPES),
+        mutation=mutation,
         extensions=list(extensions),  # type: ignore[arg-type]  # instances are accepted too
         config=StrawberryConfig(auto_camel_case=True),
     )

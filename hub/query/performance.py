@@ -187,3 +187,19 @@ async def grants_of(
         .join(Agreement, Agreement.id == AgreementVersion.agreement_id)
     )
     return await reader.rows(stmt)
+
+
+RECORD_TABLES: dict[Kind, Table] = {
+    Kind.OBSERVATION: OBSERVATION,
+    Kind.ASSESSMENT: ASSESSMENT,
+    Kind.FLAG: FLAG,
+}
+
+
+async def record_by_id(reader: Reader, kind: Kind, record_id: int) -> Row[Any] | None:
+    """One record, current or superseded, if the caller may receive it: the same policy as
+    the lists, so a record the caller may not see is simply not found."""
+    table = RECORD_TABLES[kind]
+    stmt = select(table).where(table.c.id == record_id, reader.may_read(kind, table))
+    found = await reader.records(kind, stmt)
+    return found[0] if found else None

@@ -43,3 +43,8 @@ async def _add_organisation(
 def add_organisation() -> AddOrganisation:
     """`await add_organisation(sessions, code, kind=RIEP)` adds an organisation; returns its id."""
     return _add_organisation
+
+
+@pytest.fixture
+def sqlite_database_url(sqlite_engine: AsyncEngine) -> str:
+    return sqlite_engine.url.render_as_string(hide_password=False)
