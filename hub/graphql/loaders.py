@@ -11,7 +11,8 @@ from typing import Any
 from sqlalchemy import Row, Table
 from strawberry.dataloader import DataLoader
 
-from hub.query import performance, reference
+from hub.authz import Kind
+from hub.query import agreements, performance, reference
 from hub.query.pages import PageRequest
 from hub.query.reader import Reader
 
@@ -76,9 +77,43 @@ class Loaders:
 
         return self._get(("assessments_of_authority", framework), load)
 
+    def grants(self, kind: Kind, table: Table) -> DataLoader[Any, Any]:
+        """The agreement version granting each record, by record id (None: no agreement)."""
+
+        async def load(ids: list[int]) -> list[Row[Any] | None]:
+            return _one_each(await performance.grants_of(self._reader, kind, table, ids), ids, "id")
+
+        return self._get(("grants", kind), load)
+
     def flags_of_authority(self, kind: str | None) -> DataLoader[Any, Any]:
         async def load(ids: list[int]) -> list[list[Row[Any]]]:
             rows = await performance.flags_of_authorities(self._reader, ids, kind)
             return _grouped(rows, ids, "authority_id")
 
         return self._get(("flags_of_authority", kind), load)
+
+    def versions_of_agreement(self) -> DataLoader[Any, Any]:
+        """Every version of an agreement, oldest first."""
+
+        async def load(ids: list[int]) -> list[list[Row[Any]]]:
+            rows = await agreements.versions_of_agreements(self._reader, ids)
+            return _grouped(rows, ids, "agreement_id")
+
+        return self._get("versions_of_agreement", load)
+
+    def terms_of_version(self, part: str) -> DataLoader[Any, Any]:
+        """Coverage lines, recipients or purposes of an agreement version."""
+        fetch = {
+            "coverage": agreements.coverage_of_versions,
+            "recipients": agreements.recipients_of_versions,
+            "purposes": agreements.purposes_of_versions,
+        }[part]
+
+        async def load(ids: list[int]) -> list[list[Row[Any]]]:
+            return _grouped(await fetch(self._reader, ids), ids, "version_id")
+
+        return self._get(("terms_of_version", part), load)
+
+    def forget(self) -> None:
+        """Drop every loader and what it cached: a mutation changed what they would read."""
+        self._loaders.clear()
