@@ -17,6 +17,9 @@
 # An analyst receives a record when the record's authority has an agreement in force that
 # names the analyst's organisation, permits the stated purpose and covers the record.
 allow_row(actor: AuthenticatedPrincipal, "read", request: AccessRequest, record: PerformanceRecord, grant: Grant) if
+    shared_under_agreement(actor, request, record, grant);
+
+shared_under_agreement(actor: AuthenticatedPrincipal, request: AccessRequest, record: PerformanceRecord, grant: Grant) if
     reads_under_agreements(actor, grant) and
     grant.recipient_id = actor.organisation_id and
     grant.purpose = request.purpose and
@@ -72,3 +75,9 @@ allow_row(actor: AuthenticatedPrincipal, "read", _request: AccessRequest, record
     record.source_organisation_id = actor.organisation_id;
 
 # Nobody else reads performance records: not the hub administrator, not the auditor.
+
+# Aggregates across authorities (medians, quartiles) may use a record only where it is shared
+# with the caller and its authority's agreement allows aggregates.
+allow_row(actor: AuthenticatedPrincipal, "aggregate", request: AccessRequest, record: PerformanceRecord, grant: Grant) if
+    shared_under_agreement(actor, request, record, grant) and
+    grant.allow_aggregates = true;

@@ -6,6 +6,7 @@ server and dropped afterwards.
 """
 
 import os
+import re
 import secrets
 from collections.abc import AsyncIterator, Iterator
 from contextlib import asynccontextmanager, contextmanager
@@ -62,17 +63,30 @@ class StatementCounter:
     """Counts SQL statements an engine sends, to prove a query has no N+1."""
 
     def __init__(self, engine: AsyncEngine) -> None:
-        self.count = 0
+        self.statements: list[str] = []
         self.active = False
         event.listen(engine.sync_engine, "before_cursor_execute", self._seen)
 
-    def _seen(self, *_: Any) -> None:
+    def _seen(self, _conn: Any, _cursor: Any, statement: str, *_: Any) -> None:
         if self.active:
-            self.count += 1
+            self.statements.append(statement)
+
+    @property
+    def count(self) -> int:
+        return len(self.statements)
+
+    def reading(self, table: str) -> int:
+        """Statements that read `table` (its name after FROM or JOIN)."""
+        pattern = re.compile(rf"\b(FROM|JOIN)\s+{table}\b", re.IGNORECASE)
+        return sum(
+            1
+            for s in self.statements
+            if s.lstrip().upper().startswith(("SELECT", "WITH")) and pattern.search(s)
+        )
 
     @contextmanager
     def counting(self) -> Iterator["StatementCounter"]:
-        self.count, self.active = 0, True
+        self.statements, self.active = [], True
         try:
             yield self
         finally:

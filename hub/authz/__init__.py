@@ -43,6 +43,7 @@ class Action(StrEnum):
     MANAGE = "manage"
     RAISE = "raise"
     EXPLAIN = "explain"
+    AGGREGATE = "aggregate"
 
 
 class Kind(StrEnum):
@@ -54,6 +55,8 @@ class Kind(StrEnum):
     FLAG = "Flag"
     AGREEMENT = "Agreement"
     CONCERN = "Concern"
+    ACCESS_RECORD = "AccessRecord"
+    ACCESS_TOUCH = "AccessTouch"
 
 
 def load_authorizer(policy_dir: Path | None = None) -> Authorizer:

@@ -32,6 +32,7 @@ from hub.authz.constraints import (
     Not,
     RowDecision,
     Value,
+    factor,
     variables,
 )
 
@@ -100,19 +101,20 @@ def _uses_grant(alternative: AllOf) -> bool:
     return any(GRANT in variables(p) for p in alternative.parts)
 
 
-def _grant_condition(
-    alternatives: list[AllOf], row: Fields, lines: FromClause
-) -> ColumnElement[bool]:
-    """One condition on a grant line for all alternatives that need one: the parts they all
-    share, then any one alternative's remaining parts."""
-    scope = {"row": row, GRANT: {c.key: c for c in lines.c}}
+def _factors(alternatives: list[AllOf]) -> list[list[AllOf]]:
+    """The alternatives as an AND of ORs: their product structure where there is one, else
+    the parts they all share, each alone, and the rest of each alternative."""
+    factors = factor(alternatives)
+    if len(factors) > 1:
+        return factors
     shared = set.intersection(*(set(a.parts) for a in alternatives))
-    common = [compile_condition(p, scope) for p in alternatives[0].parts if p in shared]
-    rest = [
-        and_(true(), *(compile_condition(p, scope) for p in a.parts if p not in shared))
-        for a in alternatives
-    ]
-    return and_(*common, or_(false(), *rest))
+    alone = [[AllOf((p,))] for p in alternatives[0].parts if p in shared]
+    rest = [AllOf(tuple(p for p in a.parts if p not in shared)) for a in alternatives]
+    return alone + ([rest] if any(r.parts for r in rest) else [])
+
+
+def _any_of(choices: list[AllOf], scope: Mapping[str, Fields]) -> ColumnElement[bool]:
+    return or_(false(), *(compile_condition(choice, scope) for choice in choices))
 
 
 def _grant_query(
@@ -124,12 +126,25 @@ def _grant_query(
     needing = [a for a in decision.alternatives if _uses_grant(a)]
     if not needing:
         return None
+    factors = _factors(needing)
+    about_line = [f for f in factors if all(variables(c) == {GRANT} for c in f)]
+    about_row = [f for f in factors if f not in about_line]
+    # What depends on the grant line alone (recipient, purpose, state, dates) selects the
+    # candidate lines once per statement, materialised; the check made for each row then
+    # looks at a handful of lines rather than the whole join.
     lines = grants()
+    candidates = (
+        select(lines)
+        .where(*(_any_of(f, {GRANT: {c.key: c for c in lines.c}}) for f in about_line))
+        .cte()
+        .prefix_with("MATERIALIZED")
+    )
+    scope = {"row": row, GRANT: {c.key: c for c in candidates.c}}
     return (
-        select(*columns(lines))
-        .select_from(lines)
-        .where(_grant_condition(needing, row, lines))
-        .correlate_except(lines)
+        select(*columns(candidates))
+        .select_from(candidates)
+        .where(*(_any_of(f, scope) for f in about_row))
+        .correlate_except(candidates)
     )
 
 

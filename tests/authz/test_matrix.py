@@ -2,7 +2,9 @@
 allowed/not x provisional/final, for lists, single objects and nested fields."""
 
 import pytest
+from sqlalchemy import update
 
+from hub.models import AgreementVersion, Observation
 from hub.models.enums import AgreementState, Purpose, Role
 from tests.authz.conftest import SmallHub
 from tests.authz.small_world import PAST, PRINCIPALS, Record, Terms, World, store, visible
@@ -79,3 +81,30 @@ async def test_matrix_cells_by_hand(small: SmallHub) -> None:
     assert _ids(await small.ask(officer, Purpose.RESEARCH, LIST)) == set(ids[:4])
     for nobody in (("hub", Role.HUB_ADMIN), ("hub-audit", Role.AUDITOR)):
         assert _ids(await small.ask(nobody, Purpose.EARLY_WARNING, LIST)) == set()
+
+
+SUMMARY = '{ indicatorSummary(indicator: "IND1", period: "2009-Q1") { count median } }'
+
+
+async def test_aggregates_use_only_agreements_that_allow_them(small: SmallHub) -> None:
+    await store(small.engine, _world(AgreementState.ACTIVE, provisional=False))
+    async with small.engine.begin() as connection:
+        await connection.execute(update(Observation).values(period="2009-Q1"))
+    idea = ("idea", Role.IDEA_ANALYST)
+
+    async def count(who: tuple[str, Role]) -> int:
+        data = await small.ask(who, Purpose.EARLY_WARNING, SUMMARY)
+        return int(data["indicatorSummary"]["count"])
+
+    # Shared with the IDeA: authority 1's and 3's covered, final records (source 1).
+    assert await count(idea) == 2
+    async with small.engine.begin() as connection:
+        await connection.execute(
+            update(AgreementVersion)
+            .where(AgreementVersion.agreement_id == 3)
+            .values(allow_aggregates=False)
+        )
+    assert await count(idea) == 1
+    assert _ids(await small.ask(idea, Purpose.EARLY_WARNING, LIST)) != set()  # still readable
+    assert await count(("hub-audit", Role.AUDITOR)) == 0
+    assert await count(("la-1", Role.AUTHORITY_OFFICER)) == 0
