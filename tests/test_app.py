@@ -1,5 +1,6 @@
 """The HTTP edge: health endpoints, authentication, GraphiQL."""
 
+from hub.cli.demo import EXAMPLES
 from hub.models.enums import Role
 from tests.support import World
 
@@ -46,3 +47,10 @@ async def test_graphiql_page_in_a_browser(world: World) -> None:
 async def test_me_names_the_token_holder(world: World) -> None:
     body = await world.graphql(Role.AUDITOR, "{ me { role organisationCode } }")
     assert body["data"]["me"] == {"role": "AUDITOR", "organisationCode": "hub-audit"}
+
+
+async def test_the_demo_example_requests_work_for_their_roles(world: World) -> None:
+    for role in Role:
+        body = await world.graphql(role, EXAMPLES[role.value])
+        assert "errors" not in body, (role, body)
+        assert body["data"], role

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import time
 from dataclasses import dataclass, field
 from enum import StrEnum
@@ -29,7 +30,19 @@ _SIZES = {
     Scale.SMALL: "198 indicators x 8 quarters, about 565,000 observations",
     Scale.FULL: "198 indicators x 40 quarters, about 2.8 million observations",
 }
-_EXAMPLE_QUERY = """{"query":"{ regions { code name } }"}"""
+# A first request for each demo role: what that role typically asks.
+EXAMPLES = {
+    "hub_admin": "{ agreements(first: 3) { nodes { reference current { state recipients } } } }",
+    "riep_analyst": '{ region(code: "E12000001") { name authorities { name '
+    'observations(indicators: ["NI1"], first: 4) { nodes { period value grantedBy { reference } '
+    "} } } } }",
+    "idea_analyst": '{ indicatorSummary(indicator: "NI1", period: "2009-Q4") { count median } }',
+    "clearing_house_officer": "{ concerns(first: 5) { nodes { subject status raisedBy } } }",
+    "authority_officer": '{ authority(code: "E08000021") { name flags { title } '
+    "assessments { framework score } } }",
+    "auditor": "{ accessRecords(first: 5) { nodes { at outcome operationName } } }",
+    "submitter": "{ ingestBatches(first: 5) { nodes { id status } } }",
+}
 
 
 @dataclass
@@ -95,10 +108,11 @@ def _print_tokens(outcome: _Outcome) -> None:
         "`hub token revoke` ends one):"
     )
     for role, org, name, raw in outcome.tokens:
+        body = json.dumps({"query": EXAMPLES.get(role, "{ me { name role } }")})
         typer.echo(f"\n  {role} of {org} ({name})")
         typer.echo(
             f"  curl -s {url} -H 'Authorization: Bearer {raw}' "
-            f"-H 'Content-Type: application/json' -d '{_EXAMPLE_QUERY}'"
+            f"-H 'Content-Type: application/json' -d '{body}'"
         )
 
 
