@@ -103,7 +103,25 @@ def concern_fields(table: Table) -> RowFields:
     }
 
 
+def access_record_fields(table: Table) -> RowFields:
+    return {
+        "id": table.c.id,
+        "principal_id": table.c.principal_id,
+        "organisation_id": table.c.organisation_id,
+    }
+
+
+def access_touch_fields(table: Table) -> RowFields:
+    return {
+        "record_id": table.c.record_id,
+        "authority_id": table.c.authority_id,
+        "source_id": table.c.source_id,
+    }
+
+
 ROW_FIELDS: dict[str, Callable[[Table], RowFields]] = {
+    "AccessRecord": access_record_fields,
+    "AccessTouch": access_touch_fields,
     "Agreement": agreement_fields,
     "Concern": concern_fields,
     "Observation": observation_fields,

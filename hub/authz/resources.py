@@ -93,3 +93,18 @@ class BatchScope:
 
 
 POLICY_CLASSES += (SubmissionTarget, BatchScope)
+
+
+# --- access traces (hub/audit): decided by policies/audit.polar ---------------------------
+
+
+class AccessRecord:
+    """An access record: id, principal_id, organisation_id."""
+
+
+class AccessTouch:
+    """What an access record touched: record_id, authority_id, source_id, record_principal_id,
+    record_organisation_id."""
+
+
+POLICY_CLASSES += (AccessRecord, AccessTouch)

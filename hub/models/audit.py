@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import JSON, ForeignKey, Index, String
+from sqlalchemy import JSON, BigInteger, ForeignKey, Index, Integer, String
 from sqlalchemy.orm import Mapped, mapped_column
 
 from hub.models.base import Base, BigId, UTCDateTime, enum_column, utcnow
@@ -36,4 +36,47 @@ class AccessRecord(Base):
     __table_args__ = (
         Index(None, "at"),
         Index(None, "organisation_id", "at"),
+        Index(None, "principal_id", "at"),
     )
+
+
+class AccessTouch(Base):
+    """What one access record touched: rows of a kind, per authority and source (an index of the
+    record's hashed `touched` JSON, so auditors and authorities can filter in SQL)."""
+
+    __tablename__ = "access_touch"
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    record_id: Mapped[int] = mapped_column(ForeignKey("access_record.id", ondelete="CASCADE"))
+    kind: Mapped[str] = mapped_column(String(32))
+    authority_id: Mapped[int | None] = mapped_column(ForeignKey("authority.id"))
+    source_id: Mapped[int | None] = mapped_column(ForeignKey("source.id"))
+    rows: Mapped[int] = mapped_column(Integer)
+    agreement_version_id: Mapped[int | None] = mapped_column(Integer)
+
+    __table_args__ = (
+        Index(None, "record_id"),
+        Index(None, "authority_id", "record_id"),
+    )
+
+
+class AccessChainHead(Base):
+    """The one row naming the last record of the chain, signed; appends lock it first."""
+
+    __tablename__ = "access_chain_head"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    seq: Mapped[int] = mapped_column(BigInteger)
+    head_hash: Mapped[str] = mapped_column(String(64))
+    signature: Mapped[str | None] = mapped_column(String(64))
+
+
+class AccessCheckpoint(Base):
+    """A signed statement that record `id` of the chain had hash `record_hash`."""
+
+    __tablename__ = "access_checkpoint"
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=False)
+    at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    record_hash: Mapped[str] = mapped_column(String(64))
+    signature: Mapped[str] = mapped_column(String(64))
