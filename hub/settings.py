@@ -7,7 +7,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Literal
 
-from pydantic import Field
+from pydantic import Field, SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 
@@ -61,6 +61,65 @@ class Settings(BaseSettings):
         default=5000,
         ge=1,
         description="Most rows the submitBatch mutation takes; larger batches use POST /ingest.",
+    )
+    # --- access traces (hub/audit) ---
+    audit_signing_key: SecretStr | None = Field(
+        default=None,
+        description="Secret (any long random string) that signs the access log's chain head and "
+        "checkpoints. Required in production; development falls back to a public key and warns.",
+    )
+    audit_checkpoint_every: int = Field(
+        default=1000, ge=1, description="A signed checkpoint of the access log every N records."
+    )
+    audit_enabled: bool = Field(
+        default=True,
+        description="Record every request in the access log. Off only to benchmark the "
+        "overhead; production refuses to start with it off.",
+    )
+    # --- GraphQL over HTTP and abuse limits (hub/http) ---
+    graphql_max_depth: int = Field(
+        default=8,
+        ge=1,
+        description="Deepest field nesting an operation may have (the region panel needs 6).",
+    )
+    graphql_max_aliases: int = Field(default=15, ge=0, description="Most aliases in a document.")
+    graphql_max_tokens: int = Field(
+        default=1000, ge=10, description="Most lexical tokens in a document, checked while parsing."
+    )
+    graphql_max_directives: int = Field(
+        default=50, ge=0, description="Most directives in a document."
+    )
+    graphql_max_cost: int = Field(
+        default=5000,
+        ge=1,
+        description="Largest estimated cost of an operation: the rows it may fetch, each "
+        "connection's `first` (or the default page size) times 1 + the cost inside it.",
+    )
+    graphql_max_body_bytes: int = Field(
+        default=2 * 1024 * 1024,
+        ge=1024,
+        description="Largest body `POST /graphql` accepts; larger ones get HTTP 413.",
+    )
+    graphql_timeout_seconds: float = Field(
+        default=30.0, gt=0, description="Longest an operation may run before a TIMEOUT error."
+    )
+    rate_limit_per_minute: int = Field(
+        default=1200,
+        ge=0,
+        description="Requests a token may make per minute, sustained (0 turns the limit off). "
+        "Each hub process keeps its own count.",
+    )
+    rate_limit_burst: int = Field(
+        default=200, ge=1, description="Requests a token may make at once, above the rate."
+    )
+    trusted_documents: Path | None = Field(
+        default=None,
+        description="JSON file mapping sha256 hex digests to GraphQL documents; when set, only "
+        "these documents run, for every role.",
+    )
+    cors_origins: str = Field(
+        default="",
+        description="Comma-separated origins allowed to call the hub from a browser; empty: none.",
     )
 
 

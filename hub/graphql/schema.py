@@ -14,7 +14,9 @@ from hub.authz import Kind
 from hub.graphql.context import HubInfo
 from hub.graphql.errors import not_found
 from hub.graphql.types.access import AccessQuery
+from hub.graphql.types.aggregates import AggregateQuery
 from hub.graphql.types.agreements import AgreementMutation, AgreementQuery
+from hub.graphql.types.audit import AuditQuery
 from hub.graphql.types.concerns import ConcernMutation, ConcernQuery
 from hub.graphql.types.connection import Connection, from_page, node, nodes
 from hub.graphql.types.ingest import IngestMutation, IngestQuery
@@ -228,6 +230,8 @@ QUERY_TYPES: tuple[type, ...] = (
     AgreementQuery,
     ConcernQuery,
     AccessQuery,
+    AuditQuery,
+    AggregateQuery,
 )
 MUTATION_TYPES: tuple[type, ...] = (IngestMutation, AgreementMutation, ConcernMutation)
 

@@ -9,8 +9,11 @@ from starlette.types import Receive, Scope, Send
 from starlette.websockets import WebSocket
 from strawberry.asgi import GraphQL
 
+from hub.audit.draft import CURRENT
 from hub.auth.principal import AuthenticatedPrincipal
 from hub.graphql.context import Context
+from hub.http.handler import GraphQLHandler
+from hub.http.trusted import TrustedDocuments
 from hub.query.reader import Reader
 from hub.settings import Settings
 
@@ -24,6 +27,14 @@ class HubGraphQL(GraphQL[Context, None]):
         super().__init__(*args, **kwargs)
         self._reader_for = reader_for
         self._settings = settings
+        trusted = settings.trusted_documents
+        # HTTP requests follow the graphql-over-http spec (hub/http); websockets stay strawberry's.
+        self.http = GraphQLHandler(
+            self.schema,
+            settings,
+            lambda request: self.get_context(request, Response()),
+            TrustedDocuments.load(trusted) if trusted is not None else None,
+        )
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         # Only the GraphiQL page itself arrives without a principal (the authentication
@@ -36,6 +47,10 @@ class HubGraphQL(GraphQL[Context, None]):
             )
             await page(scope, receive, send)
             return
+        if scope["type"] == "http":
+            response = await self.http(Request(scope, receive))
+            await response(scope, receive, send)
+            return
         await super().__call__(scope, receive, send)
 
     async def get_context(
@@ -43,4 +58,6 @@ class HubGraphQL(GraphQL[Context, None]):
     ) -> Context:
         # The middlewares have refused any request without a principal or a known purpose.
         reader = self._reader_for(request.state.principal, request.state.purpose)
+        if (draft := CURRENT.get()) is not None:  # the access record counts the rows returned
+            draft.touched = reader.notes.touched
         return Context(reader=reader, settings=self._settings)
