@@ -9,7 +9,7 @@ to stderr and exit with status 1; nothing is changed then.
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import asdict, dataclass, replace
 from datetime import date
 from typing import Any, TypeVar
 
@@ -21,6 +21,7 @@ from sqlalchemy import or_, select
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 
+from hub.audit.operator import traced_change
 from hub.cli._run import with_engine
 from hub.db import session_factory, unit_of_work
 from hub.models import (
@@ -64,10 +65,17 @@ def _fail(message: str) -> typer.Exit:
     return typer.Exit(1)
 
 
-def _run(work: Callable[[AsyncSession], Awaitable[T]]) -> T:
-    """Run `work` in one unit of work on HUB_DATABASE_URL; bad input and database errors exit 1."""
+def _run(
+    work: Callable[[AsyncSession], Awaitable[T]], change: tuple[str, dict[str, Any]] | None = None
+) -> T:
+    """Run `work` in one unit of work on HUB_DATABASE_URL; bad input and database errors exit 1.
+
+    A `change` (command and arguments) is traced in the access log, as any request is."""
 
     async def in_session(engine: AsyncEngine) -> T:
+        if change is not None:
+            command, arguments = change
+            return await traced_change(engine, command, arguments, work)
         async with unit_of_work(session_factory(engine)) as session:
             return await work(session)
 
@@ -362,7 +370,7 @@ def create(
         assert made is not None
         return made.reference
 
-    made = _run(work)
+    made = _run(work, ("agreement create", {"authority": authority, "terms": asdict(terms)}))
     typer.echo(f"created {made}, version 1 ({state.value})")
 
 
@@ -441,7 +449,7 @@ def amend(
         )
         return version.version
 
-    number = _run(work)
+    number = _run(work, ("agreement amend", {"reference": reference, "changes": changes}))
     typer.echo(f"amended {reference}: version {number} is current")
 
 
@@ -464,7 +472,8 @@ def state(
         )
         return version.version
 
-    number = _run(work)
+    arguments = {"reference": reference, "state": new_state.value, "note": note}
+    number = _run(work, ("agreement state", arguments))
     typer.echo(f"{reference} is {new_state.value} (version {number})")
 
 
@@ -495,5 +504,6 @@ def mutuality(
             session, authority=authority, state=new_state, signed_on=signed, withdrawn_on=withdrawn
         )
 
-    _run(work)
+    arguments = {"authority": authority, "state": new_state.value, "signed_on": signed_on}
+    _run(work, ("agreement mutuality", {**arguments, "withdrawn_on": withdrawn_on}))
     typer.echo(f"recorded {authority}'s mutuality statement: {new_state.value}")

@@ -10,7 +10,7 @@ import re
 import sys
 from collections.abc import Awaitable, Callable
 from datetime import UTC, date, datetime, time, timedelta
-from typing import TypeVar
+from typing import Any, TypeVar
 
 import typer
 from rich import box
@@ -19,6 +19,7 @@ from rich.table import Table
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 
+from hub.audit.operator import traced_change
 from hub.auth.tokens import (
     TokenError,
     TokenInfo,
@@ -62,10 +63,17 @@ def parse_expiry(text: str, now: datetime) -> datetime:
     return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)
 
 
-def _in_transaction(work: Callable[[AsyncSession], Awaitable[T]]) -> T:
-    """Run `work` in one unit of work on HUB_DATABASE_URL; token and database errors exit 1."""
+def _in_transaction(
+    work: Callable[[AsyncSession], Awaitable[T]], change: tuple[str, dict[str, Any]] | None = None
+) -> T:
+    """Run `work` in one unit of work on HUB_DATABASE_URL; token and database errors exit 1.
+
+    A `change` (command and arguments) is traced in the access log, as any request is."""
 
     async def run_in_session(engine: AsyncEngine) -> T:
+        if change is not None:
+            command, arguments = change
+            return await traced_change(engine, command, arguments, work)
         async with unit_of_work(session_factory(engine)) as session:
             return await work(session)
 
@@ -126,7 +134,8 @@ def issue(
         assert principal is not None  # just issued, in this transaction
         return raw, principal.name, principal.token_id
 
-    raw, principal_name, token_id = _in_transaction(work)
+    arguments = {"org": org, "role": role.value, "name": name, "expires_at": expires_at}
+    raw, principal_name, token_id = _in_transaction(work, ("token issue", arguments))
     typer.echo(
         f"issued token {token_id} ({display_prefix(raw)}...) to {principal_name!r}, "
         f"role {role.value}, of {org}; expires {_when(expires_at)} UTC",
@@ -165,7 +174,7 @@ def revoke(
     async def work(session: AsyncSession) -> bool:
         return await revoke_token(session, token=raw, token_id=None if raw else token_id)
 
-    if not _in_transaction(work):
+    if not _in_transaction(work, ("token revoke", {"token": label})):
         typer.echo(f"error: no {label} found", err=True)
         raise typer.Exit(1)
     typer.echo(f"revoked {label}", err=True)

@@ -10,9 +10,11 @@ from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncEngine
 from typer.testing import CliRunner, Result
 
+from hub.audit.store import signing_key
+from hub.audit.verify import verify
 from hub.cli import app
 from hub.demo import load_reference
-from hub.models import AgreementVersion
+from hub.models import AccessRecord, AgreementVersion
 from hub.settings import get_settings
 
 
@@ -173,3 +175,25 @@ async def test_help_describes_every_command() -> None:
         assert command in text
     for command in ("create", "amend", "state", "mutuality", "list", "show"):
         assert (await hub("agreement", command, "--help")).exit_code == 0
+
+
+async def test_changes_from_the_command_line_are_traced(database: AsyncEngine) -> None:
+    await ok(*CREATE)
+    await ok("agreement", "state", "ISA-NTY", "active", "--note", "signed by the council")
+    await failed("agreement", "state", "ISA-NTY", "active", "--note", "again")
+    async with database.connect() as connection:
+        rows = (
+            await connection.execute(
+                select(AccessRecord.operation_name, AccessRecord.outcome, AccessRecord.variables)
+                .where(AccessRecord.operation_type == "cli")
+                .order_by(AccessRecord.id)
+            )
+        ).all()
+    assert [(r.operation_name, r.outcome.value) for r in rows] == [
+        ("hub agreement create", "allowed"),
+        ("hub agreement state", "allowed"),
+        ("hub agreement state", "error"),
+    ]
+    assert rows[1].variables["note"] == "signed by the council"
+    report = await verify(database, signing_key(get_settings()))
+    assert report.ok, report
