@@ -101,7 +101,7 @@ def _uses_grant(alternative: AllOf) -> bool:
     return any(GRANT in variables(p) for p in alternative.parts)
 
 
-def _factors(alternatives: list[AllOf]) -> list[list[AllOf]]:
+def factorise(alternatives: list[AllOf]) -> list[list[AllOf]]:
     """The alternatives as an AND of ORs: their product structure where there is one, else
     the parts they all share, each alone, and the rest of each alternative."""
     factors = factor(alternatives)
@@ -126,7 +126,7 @@ def _grant_query(
     needing = [a for a in decision.alternatives if _uses_grant(a)]
     if not needing:
         return None
-    factors = _factors(needing)
+    factors = factorise(needing)
     about_line = [f for f in factors if all(variables(c) == {GRANT} for c in f)]
     about_row = [f for f in factors if f not in about_line]
     # What depends on the grant line alone (recipient, purpose, state, dates) selects the

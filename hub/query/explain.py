@@ -10,14 +10,14 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
-from sqlalchemy import ColumnElement, case, func, literal, select, true, union_all
+from sqlalchemy import ColumnElement, case, false, func, literal, or_, select, true, union_all
 
 from hub.auth.principal import AuthenticatedPrincipal
 from hub.authz import AccessRequest, Action, Gate, Kind
 from hub.authz.constraints import AllOf, variables
 from hub.authz.describe import describe
 from hub.authz.relations import grant_lines
-from hub.authz.sql import compile_condition
+from hub.authz.sql import compile_condition, factorise
 from hub.models import (
     Agreement,
     AgreementVersion,
@@ -125,35 +125,45 @@ async def _record(reader: Reader, q: AccessQuestion) -> dict[str, ColumnElement[
 async def _failed_conditions(
     reader: Reader, gate: Gate, record: dict[str, ColumnElement[Any]]
 ) -> list[str]:
-    """For each way the policy could allow it, the conditions that do not hold, checked against
-    the authority's closest agreement line."""
-    reasons: list[str] = []
-    for alternative in gate.decision(Action.READ, Kind.OBSERVATION).alternatives:
-        reasons.append(await _closest_miss(reader, alternative, record))
+    """The policy's conditions that do not hold: for rules needing no agreement, on the record;
+    for the others, on the authority's agreement line that comes closest."""
+    decision = gate.decision(Action.READ, Kind.OBSERVATION)
+    reasons = []
+    for alternative in decision.alternatives:
+        if not any("grant" in variables(p) for p in alternative.parts):
+            checks = [compile_condition(p, {"row": record}) for p in alternative.parts]
+            held = (await reader.rows(select(*checks)))[0]
+            failed = [describe(p) for i, p in enumerate(alternative.parts) if not held[i]]
+            reasons.append("a rule without an agreement needs: " + "; ".join(failed))
+    needing = [a for a in decision.alternatives if any("grant" in variables(p) for p in a.parts)]
+    if needing:
+        reasons.append(await _closest_miss(reader, factorise(needing), record))
     return reasons
 
 
 async def _closest_miss(
-    reader: Reader, alternative: AllOf, record: dict[str, ColumnElement[Any]]
+    reader: Reader, factors: list[list[AllOf]], record: dict[str, ColumnElement[Any]]
 ) -> str:
-    needs_grant = any("grant" in variables(p) for p in alternative.parts)
-    if not needs_grant:
-        checks = [compile_condition(p, {"row": record}) for p in alternative.parts]
-        held = (await reader.rows(select(*checks)))[0] if checks else ()
-        failed = [describe(p) for p, ok in zip(alternative.parts, held, strict=True) if not ok]
-        return "a rule without an agreement needs: " + "; ".join(failed)
+    """Each factor (one of its choices must hold), checked on each of the authority's lines."""
     lines = grant_lines()
     scope: dict[str, dict[str, ColumnElement[Any]]] = {
         "row": record,
         "grant": {c.key: c for c in lines.c},
     }
-    checks = [compile_condition(p, scope).label(f"c{i}") for i, p in enumerate(alternative.parts)]
+    checks = [
+        or_(false(), *(compile_condition(c, scope) for c in f)).label(f"f{i}")
+        for i, f in enumerate(factors)
+    ]
     stmt = select(lines.c.version_id, *checks).where(lines.c.authority_id == record["authority_id"])
     rows = await reader.rows(stmt)
     if not rows:
         return "the authority has no information-sharing agreement"
     best = max(rows, key=lambda r: sum(1 for i in range(len(checks)) if r[i + 1]))
-    failed = [describe(p) for i, p in enumerate(alternative.parts) if not best[i + 1]]
+    failed = [
+        " or ".join(describe(choice) for choice in f)
+        for i, f in enumerate(factors)
+        if not best[i + 1]
+    ]
     ref = await _reference(reader, best.version_id)
     return f"closest agreement line ({ref}) fails: " + "; ".join(failed)
 
