@@ -2,7 +2,7 @@
 
 import typer
 
-from hub.cli import agreement, audit, db, demo, ingest, schema, serve, token
+from hub.cli import access, agreement, audit, db, demo, ingest, schema, serve, token
 
 app = typer.Typer(
     help="The hub: GraphQL data-sharing for English local-government improvement.",
@@ -14,6 +14,7 @@ app.add_typer(token.app, name="token")
 app.add_typer(schema.app, name="schema")
 app.add_typer(agreement.app, name="agreement")
 app.add_typer(audit.app, name="audit")
+app.add_typer(access.app, name="access")
 app.command("serve")(serve.serve)
 app.command("demo")(demo.demo)
 app.command("ingest")(ingest.ingest)

@@ -1,8 +1,16 @@
 """explainAccess and effectiveAccess answer from the same policy that filters the lists."""
 
+import asyncio
+import csv
+import io
 from typing import Any
 
+import pytest
+from typer.testing import CliRunner
+
+from hub.cli import app
 from hub.models.enums import Role
+from hub.settings import get_settings
 from tests.support import World
 
 EXPLAIN = """query($authority: String!, $source: String, $theme: String) {
@@ -71,3 +79,51 @@ async def test_effective_access_matrix(world: World) -> None:
     assert gateshead == {"children_and_young_people"}
     assert {a for a, _ in cells} >= {"E08000021", "E06000001", "E08000037"}
     assert all(a.startswith("E0") for a, _ in cells)
+
+
+async def test_the_matrix_and_explanations_from_the_command_line(
+    world: World, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    if world.backend != "sqlite":
+        pytest.skip("the command line is exercised once, on the SQLite world")
+    monkeypatch.setenv("HUB_DATABASE_URL", world.url)
+    get_settings.cache_clear()
+    try:
+        runner = CliRunner()
+        args = [
+            "access",
+            "matrix",
+            "--org",
+            "riep-north-east",
+            "--purpose",
+            "early_warning",
+            "--region",
+            "E12000001",
+        ]
+        matrix = await asyncio.to_thread(runner.invoke, app, args)
+        explained = await asyncio.to_thread(
+            runner.invoke,
+            app,
+            [
+                "access",
+                "explain",
+                "--org",
+                "riep-north-east",
+                "--authority",
+                "HPL",
+                "--purpose",
+                "early_warning",
+                "--theme",
+                "environment",
+            ],
+        )
+    finally:
+        get_settings.cache_clear()
+    assert matrix.exit_code == 0, matrix.output
+    rows = list(csv.DictReader(io.StringIO(matrix.stdout)))
+    newcastle = [r for r in rows if r["authority"] == "E08000021"]
+    assert newcastle
+    assert all(r["allowed"] == "True" for r in newcastle)
+    assert explained.exit_code == 0, explained.output
+    assert explained.stdout.startswith("denied (as riep_analyst)")
+    assert "ISA-HPL" in explained.stdout
