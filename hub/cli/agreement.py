@@ -126,16 +126,20 @@ class VersionView:
     purposes: list[str]
 
 
-async def _versions(session: AsyncSession, agreement_ids: Sequence[int]) -> list[VersionView]:
-    """Every version of some agreements, oldest first, with their terms (four statements)."""
-    rows = (
-        await session.execute(
-            select(AgreementVersion, Principal.name)
-            .outerjoin(Principal, Principal.id == AgreementVersion.created_by_id)
-            .where(AgreementVersion.agreement_id.in_(agreement_ids))
-            .order_by(AgreementVersion.agreement_id, AgreementVersion.version)
-        )
-    ).all()
+async def _versions(
+    session: AsyncSession, agreement_ids: Sequence[int], *, current_only: bool = False
+) -> list[VersionView]:
+    """Versions of some agreements (every one, or the current), oldest first, with their terms
+    (four statements)."""
+    stmt = (
+        select(AgreementVersion, Principal.name)
+        .outerjoin(Principal, Principal.id == AgreementVersion.created_by_id)
+        .where(AgreementVersion.agreement_id.in_(agreement_ids))
+        .order_by(AgreementVersion.agreement_id, AgreementVersion.version)
+    )
+    if current_only:
+        stmt = stmt.where(AgreementVersion.is_current)
+    rows = (await session.execute(stmt)).all()
     ids = [version.id for version, _ in rows]
     coverage: dict[int, list[tuple[str | None, str | None]]] = {i: [] for i in ids}
     recipients: dict[int, list[str]] = {i: [] for i in ids}
@@ -195,18 +199,22 @@ def list_(
     """List agreements with their current version: state, dates and recipients."""
 
     async def work(session: AsyncSession) -> list[tuple[Agreement, Authority, VersionView]]:
-        stmt = select(Agreement, Authority).join(Authority, Authority.id == Agreement.authority_id)
+        stmt = (
+            select(Agreement, Authority)
+            .join(Authority, Authority.id == Agreement.authority_id)
+            .join(AgreementVersion, AgreementVersion.agreement_id == Agreement.id)
+            .where(AgreementVersion.is_current)
+        )
         if authority is not None:
             stmt = stmt.where(_authority_filter(authority))
+        if state is not None:
+            stmt = stmt.where(AgreementVersion.state == state)
         found = (await session.execute(stmt.order_by(Agreement.reference))).all()
-        current = {
-            v.row.agreement_id: v
-            for v in await _versions(session, [a.id for a, _ in found])
-            if v.row.is_current
-        }
-        return [(a, auth, current[a.id]) for a, auth in found if a.id in current]
+        ids = [a.id for a, _ in found]
+        current = {v.row.agreement_id: v for v in await _versions(session, ids, current_only=True)}
+        return [(a, auth, current[a.id]) for a, auth in found]
 
-    rows = [r for r in _run(work) if state is None or r[2].row.state == state]
+    rows = _run(work)
     table = Table(box=box.SIMPLE_HEAD, pad_edge=False, collapse_padding=True)
     for heading in ("reference", "authority", "v", "state", "from", "to", "review"):
         table.add_column(heading, no_wrap=True)
