@@ -30,7 +30,7 @@ from strawberry.types import ExecutionResult
 from strawberry.types.graphql import OperationType
 
 from hub.audit.draft import CURRENT
-from hub.http.limits import EXECUTING, LIMIT_CODES, limit_error
+from hub.http.limits import LIMIT_CODES, REQUEST, RequestState, limit_error
 from hub.http.negotiation import GRAPHQL_RESPONSE, JSON, response_media_type
 from hub.http.protocol import (
     GraphQLRequest,
@@ -143,8 +143,8 @@ class GraphQLHandler:
         if request.method == "POST":
             allowed.add(OperationType.MUTATION)
         context = await self.context_for(request)
-        executing: list[bool] = []
-        token = EXECUTING.set(executing)
+        state = RequestState(operation_name_given=graphql.operation_name is not None)
+        token = REQUEST.set(state)
         try:
             async with asyncio.timeout(self.settings.graphql_timeout_seconds):
                 result = await self.schema.execute(
@@ -175,8 +175,8 @@ class GraphQLHandler:
         except MissingQueryError as error:
             raise bad_request("no GraphQL document: send it as `query`") from error
         finally:
-            EXECUTING.reset(token)
-        return self._result(result, media, graphql.query, bool(executing))
+            REQUEST.reset(token)
+        return self._result(result, media, graphql.query, state.executing)
 
     def _result(
         self, result: ExecutionResult, media: str, query: str | None, executing: bool

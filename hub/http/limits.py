@@ -63,9 +63,16 @@ LIMIT_CODES = frozenset(
     }
 )
 
-# The handler sets a fresh list per request; the extension appends when execution (which coerces
-# the variables) begins, so request errors after that are variable errors, not validation ones.
-EXECUTING: ContextVar[list[bool] | None] = ContextVar("hub_graphql_executing", default=None)
+
+@dataclass
+class RequestState:
+    """What the handler and the extension share about one request."""
+
+    operation_name_given: bool
+    executing: bool = False  # execution (which coerces the variables) has begun
+
+
+REQUEST: ContextVar[RequestState | None] = ContextVar("hub_graphql_request", default=None)
 
 
 def limit_error(code: str, message: str, **details: Any) -> GraphQLError:
@@ -220,6 +227,20 @@ class DocumentLimits(SchemaExtension):
 
     def on_validate(self) -> Iterator[None]:
         context = self.execution_context
+        state = REQUEST.get()
+        document = context.graphql_document
+        if (
+            document is not None
+            and state is not None
+            and not state.operation_name_given
+            and sum(isinstance(d, OperationDefinitionNode) for d in document.definitions) > 1
+        ):  # strawberry would run the first one; the GraphQL spec says this is an error
+            context.pre_execution_errors = [
+                GraphQLError(
+                    "the document has several operations: say which to run as `operationName`",
+                    extensions={"code": "BAD_REQUEST"},
+                )
+            ]
         if context.graphql_document is not None and context.pre_execution_errors is None:
             error = check_document(
                 context.graphql_document,
@@ -232,8 +253,8 @@ class DocumentLimits(SchemaExtension):
         yield
 
     def on_execute(self) -> Iterator[None]:
-        if (executing := EXECUTING.get()) is not None:
-            executing.append(True)
+        if (state := REQUEST.get()) is not None:
+            state.executing = True
         yield
 
 
