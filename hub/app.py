@@ -29,7 +29,7 @@ from hub.ingest.http import ingest_route
 from hub.purpose import PurposeMiddleware
 from hub.query.reader import Reader
 from hub.settings import Settings, get_settings
-from hub.telemetry import GraphQLTracing, HttpSpanMiddleware, configure_tracing
+from hub.telemetry import GraphQLTracing, HttpSpanMiddleware, configure_tracing, trace_sql
 
 PUBLIC_PATHS = frozenset({"/healthz", "/readyz"})
 
@@ -46,6 +46,7 @@ def create_app(settings: Settings | None = None) -> Starlette:
     access_log = AccessLog(sessions, signing_key(settings), settings.audit_checkpoint_every)
 
     configure_tracing()
+    trace_sql(engine)
     extensions: list[SchemaExtension | type[SchemaExtension]] = [
         GraphQLTracing,
         AccessRecordExtension,

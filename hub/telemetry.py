@@ -19,6 +19,8 @@ from opentelemetry.sdk.resources import Resource
 from opentelemetry.sdk.trace import TracerProvider
 from opentelemetry.sdk.trace.export import BatchSpanProcessor, ConsoleSpanExporter, SpanExporter
 from opentelemetry.trace import SpanKind
+from sqlalchemy import event
+from sqlalchemy.ext.asyncio import AsyncEngine
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from strawberry.extensions import LifecycleStep
 from strawberry.extensions.tracing import OpenTelemetryExtension
@@ -92,3 +94,27 @@ class HttpSpanMiddleware:
                 await send(message)
 
             await self.app(scope, receive, send_with_status)
+
+
+def _sql_started(
+    _conn: Any, _cursor: Any, statement: str, _params: Any, context: Any, _many: bool
+) -> None:
+    # The statement's text holds placeholders, never the bound values: safe to name its kind.
+    verb = statement.lstrip().split(None, 1)[0].upper() if statement.strip() else "SQL"
+    # The tracer is looked up each time: a provider installed later must receive the span.
+    tracer = trace.get_tracer("hub.sql")
+    context._hub_span = tracer.start_span(f"sql {verb}", kind=SpanKind.CLIENT)
+
+
+def _sql_finished(
+    _conn: Any, _cursor: Any, _statement: str, _params: Any, context: Any, _many: bool
+) -> None:
+    span = getattr(context, "_hub_span", None)
+    if span is not None:
+        span.end()
+
+
+def trace_sql(engine: AsyncEngine) -> None:
+    """A span per SQL statement the engine sends (its verb only: no text, no parameters)."""
+    event.listen(engine.sync_engine, "before_cursor_execute", _sql_started)
+    event.listen(engine.sync_engine, "after_cursor_execute", _sql_finished)

@@ -10,6 +10,7 @@ from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
+from opentelemetry import trace
 from oso import Oso
 from polar import Variable
 from polar.expression import Expression, Pattern
@@ -99,7 +100,11 @@ class Authorizer:
 
     def is_allowed(self, actor: AuthenticatedPrincipal, action: str, resource: object) -> bool:
         """Whether `actor` may do `action` on one object."""
-        return bool(self._oso.is_allowed(actor, str(action), resource))
+        with trace.get_tracer("hub.policy").start_as_current_span("policy.allow") as span:
+            allowed = bool(self._oso.is_allowed(actor, str(action), resource))
+            span.set_attributes({"hub.action": str(action), "hub.role": actor.role.value})
+            span.set_attribute("hub.allowed", allowed)
+            return allowed
 
     def field_allowed(
         self, actor: AuthenticatedPrincipal, action: str, row_class: str, field: str
@@ -120,12 +125,26 @@ class Authorizer:
         """Which rows of `row_class` (a class the policies name) `actor` may `action`."""
         key = (actor, str(action), request, str(row_class))
         decision = self._decisions.get(key)
-        if decision is None:
-            alternatives = self._alternatives(actor, str(action), request, str(row_class))
-            decision = RowDecision(tuple(alternatives))
-            if len(self._decisions) > 4096:
-                self._decisions.clear()
-            self._decisions[key] = decision
+        with trace.get_tracer("hub.policy").start_as_current_span("policy.rows") as span:
+            span.set_attributes(
+                {
+                    "hub.action": str(action),
+                    "hub.kind": str(row_class),
+                    "hub.role": actor.role.value,
+                }
+            )
+            span.set_attribute("hub.cached", decision is not None)
+            if decision is None:
+                decision = self._evaluate(key)
+            span.set_attribute("hub.alternatives", len(decision.alternatives))
+        return decision
+
+    def _evaluate(self, key: tuple[Any, ...]) -> RowDecision:
+        actor, action, request, row_class = key
+        decision = RowDecision(tuple(self._alternatives(actor, action, request, row_class)))
+        if len(self._decisions) > 4096:
+            self._decisions.clear()
+        self._decisions[key] = decision
         return decision
 
     def _alternatives(

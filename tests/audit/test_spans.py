@@ -44,6 +44,8 @@ async def test_spans_cover_http_and_graphql_and_hold_no_secret(
     assert "GraphQL Parsing" in names
     assert "GraphQL Validation" in names
     assert not any("regions" in n or n == "me" for n in names)  # no span per field
+    assert "policy.rows" in names  # each policy decision
+    assert any(n.startswith("sql SELECT") for n in names)  # and each SQL statement
     dump = "".join(s.to_json() for s in finished)
     assert token not in dump
     record = await last_record(world.engine)
