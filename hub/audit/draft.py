@@ -8,6 +8,7 @@ the GraphQL operation (hub.audit.extension), the rows returned (the reader's not
 from __future__ import annotations
 
 from collections import Counter
+from collections.abc import Awaitable, Callable
 from contextvars import ContextVar
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -34,6 +35,9 @@ class AccessDraft:
     trace_id: str | None = None
     state: dict[str, Any] = field(default_factory=dict)  # the request's state, after auth
     touched: Touched | None = None  # the reader's notes, shared by reference
+    # Looks up, once the rows are sent, the agreement version behind each authority's rows.
+    granting: Callable[[], Awaitable[dict[tuple[str, int], int]]] | None = None
+    versions: dict[tuple[str, int], int] = field(default_factory=dict)
 
     @property
     def principal(self) -> AuthenticatedPrincipal | None:
@@ -76,7 +80,13 @@ class AccessDraft:
         if not self.touched:
             return None
         return [
-            {"kind": kind, "authority_id": authority, "source_id": source, "rows": rows}
+            {
+                "kind": kind,
+                "authority_id": authority,
+                "source_id": source,
+                "rows": rows,
+                "agreement_version_id": self.versions.get((kind, authority or 0)),
+            }
             for (kind, authority, source), rows in sorted(
                 self.touched.items(),
                 key=lambda item: (item[0][0], item[0][1] or 0, item[0][2] or 0),

@@ -94,6 +94,8 @@ class AccessLogMiddleware:
         async def record() -> bool:
             done["recorded"] = True
             try:
+                if draft.granting is not None and draft.touched:
+                    draft.versions = await draft.granting()
                 await self.access_log.record(draft)
             except Exception:
                 log.exception("could not write the access record; failing the request")

@@ -67,6 +67,7 @@ async def _records(engine: AsyncEngine) -> AsyncIterator[tuple[Row[Any], list[di
                         "authority_id": t.authority_id,
                         "source_id": t.source_id,
                         "rows": t.rows,
+                        "agreement_version_id": t.agreement_version_id,
                     }
                 )
         for row in rows:
@@ -75,7 +76,8 @@ async def _records(engine: AsyncEngine) -> AsyncIterator[tuple[Row[Any], list[di
 
 
 def _key(t: dict[str, Any]) -> tuple[Any, ...]:
-    return (t["kind"], t["authority_id"] or 0, t["source_id"] or 0, t["rows"])
+    version = t.get("agreement_version_id") or 0
+    return (t["kind"], t["authority_id"] or 0, t["source_id"] or 0, t["rows"], version)
 
 
 async def _hash_exists(engine: AsyncEngine, hash_: str | None) -> bool:

@@ -10,7 +10,7 @@ from enum import StrEnum
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import ColumnElement, Table
+from sqlalchemy import ColumnElement, Select, Table
 
 from hub.auth.principal import AuthenticatedPrincipal
 from hub.authz import sql
@@ -95,6 +95,13 @@ class Gate:
         """The agreement version id that grants a row (NULL where no agreement is needed)."""
         row = fields if fields is not None else self._fields(kind, table)
         return sql.granted_by(self.decision(action, kind), row, grant_lines)
+
+    def granting_versions(
+        self, action: Action, kind: Kind, authority_ids: list[int]
+    ) -> Select[Any] | None:
+        """(authority_id, version_id): the agreement version under which each authority's rows
+        reach the caller, or None where no agreement is involved."""
+        return sql.candidate_versions(self.decision(action, kind), grant_lines, authority_ids)
 
     def allows(self, action: Action, resource: object) -> bool:
         return self.authorizer.is_allowed(self.principal, action, resource)

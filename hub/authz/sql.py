@@ -167,3 +167,22 @@ def granted_by(decision: RowDecision, row: Fields, grants: GrantLines) -> Column
     granted = _grant_query(decision, row, grants, lambda lines: [func.min(lines.c.version_id)])
     # A typed NULL: PostgreSQL cannot infer the type of a bare NULL parameter.
     return literal(None, Integer()) if granted is None else granted.scalar_subquery()
+
+
+def candidate_versions(
+    decision: RowDecision, grants: GrantLines, authority_ids: list[int]
+) -> Select[Any] | None:
+    """(authority_id, version_id) of the agreement lines that can share the authorities' rows
+    with the caller: those meeting every condition the policy puts on a line alone. Only a
+    current version can be in force, so an authority has one such version at most."""
+    needing = [a for a in decision.alternatives if _uses_grant(a)]
+    if not needing:
+        return None
+    lines = grants()
+    scope = {GRANT: {c.key: c for c in lines.c}}
+    about_line = [f for f in factorise(needing) if all(variables(c) == {GRANT} for c in f)]
+    return (
+        select(lines.c.authority_id, func.min(lines.c.version_id).label("version_id"))
+        .where(lines.c.authority_id.in_(authority_ids), *(_any_of(f, scope) for f in about_line))
+        .group_by(lines.c.authority_id)
+    )

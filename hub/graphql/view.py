@@ -60,4 +60,5 @@ class HubGraphQL(GraphQL[Context, None]):
         reader = self._reader_for(request.state.principal, request.state.purpose)
         if (draft := CURRENT.get()) is not None:  # the access record counts the rows returned
             draft.touched = reader.notes.touched
+            draft.granting = reader.granting_versions
         return Context(reader=reader, settings=self._settings)

@@ -17,7 +17,7 @@ from sqlalchemy.sql.compiler import SQLCompiler
 from sqlalchemy.sql.functions import FunctionElement
 
 from hub.authz import Kind
-from hub.models import Authority, Organisation, Principal, Source
+from hub.models import Agreement, AgreementVersion, Authority, Organisation, Principal, Source
 from hub.models.audit import AccessRecord, AccessTouch
 from hub.query.pages import Page, PageRequest, keyset, to_page
 from hub.query.reader import Reader
@@ -131,6 +131,8 @@ async def access_to_authorities(
             RECORD.c.role,
             RECORD.c.purpose,
             day.label("day"),
+            Agreement.reference.label("agreement"),
+            AgreementVersion.version.label("agreement_version"),
             func.count(distinct(RECORD.c.id)).label("requests"),
             func.sum(TOUCH.c.rows).label("rows"),
         )
@@ -138,8 +140,18 @@ async def access_to_authorities(
         .join(RECORD, RECORD.c.id == TOUCH.c.record_id)
         .join(_AUTHORITY, _AUTHORITY.c.id == TOUCH.c.authority_id)
         .outerjoin(_ORGANISATION, _ORGANISATION.c.id == RECORD.c.organisation_id)
+        .outerjoin(AgreementVersion, AgreementVersion.id == TOUCH.c.agreement_version_id)
+        .outerjoin(Agreement, Agreement.id == AgreementVersion.agreement_id)
         .where(reader.may_read(Kind.ACCESS_TOUCH, TOUCH))
-        .group_by(_AUTHORITY.c.gss_code, _ORGANISATION.c.code, RECORD.c.role, RECORD.c.purpose, day)
+        .group_by(
+            _AUTHORITY.c.gss_code,
+            _ORGANISATION.c.code,
+            RECORD.c.role,
+            RECORD.c.purpose,
+            day,
+            Agreement.reference,
+            AgreementVersion.version,
+        )
         .order_by(day, _AUTHORITY.c.gss_code, _ORGANISATION.c.code, RECORD.c.role, RECORD.c.purpose)
     )
     if authority is not None:

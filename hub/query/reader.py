@@ -53,6 +53,18 @@ class Reader:
         self.notes.note(kind, found)
         return found
 
+    async def granting_versions(self) -> dict[tuple[str, int], int]:
+        """For the access record: (kind, authority_id) -> the agreement version that shared
+        those rows (absent where no agreement was needed). One statement per kind touched."""
+        found: dict[tuple[str, int], int] = {}
+        kinds = {kind for kind, _, _ in self.notes.touched}
+        for kind in kinds:
+            ids = sorted({a for k, a, _ in self.notes.touched if k == kind and a is not None})
+            stmt = self.gate.granting_versions(Action.READ, Kind(kind), ids)
+            if stmt is not None and ids:
+                found.update({(kind, r.authority_id): r.version_id for r in await self.rows(stmt)})
+        return found
+
     async def rows(self, stmt: Executable) -> Sequence[Row[Any]]:
         async with self.sessions() as session:
             result = await session.execute(stmt)

@@ -21,7 +21,7 @@ query Log($filter: AccessRecordFilter, $first: Int, $after: String) {
 SUMMARY = """
 query Mine($authority: String) {
   accessToAuthorities(authority: $authority) {
-    authority organisation role purpose day requests rows
+    authority organisation role purpose day agreement agreementVersion requests rows
   }
 }
 """
@@ -91,6 +91,10 @@ async def test_an_authority_sees_who_read_its_data(world: World) -> None:
     assert riep
     assert riep[0]["purpose"] == "early_warning"
     assert riep[0]["rows"] > 0
+    # ... under Newcastle's current agreement, the one that shared it.
+    assert {(r["agreement"], r["agreementVersion"]) for r in riep} == {("ISA-NET", 2)}
+    own = [r for r in rows if r["role"] == "AUTHORITY_OFFICER"]
+    assert all(r["agreement"] is None for r in own)  # its own data needs no agreement
     # Asking about another authority gives nothing.
     other = await world.graphql(Role.AUTHORITY_OFFICER, SUMMARY, {"authority": "E06000002"})
     assert other["data"]["accessToAuthorities"] == []

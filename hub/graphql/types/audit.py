@@ -79,6 +79,10 @@ class AuthorityAccess:
     role: Role | None
     purpose: str | None
     day: date = strawberry.field(description="UTC.")
+    agreement: str | None = strawberry.field(
+        description="The agreement that shared the data; null where none was needed."
+    )
+    agreement_version: int | None
     requests: int
     rows: int
 
@@ -173,6 +177,8 @@ class AuditQuery:
                 role=None if r.role is None else Role(r.role),
                 purpose=r.purpose,
                 day=date.fromisoformat(r.day),
+                agreement=r.agreement,
+                agreement_version=r.agreement_version,
                 requests=r.requests,
                 rows=r.rows,
             )
