@@ -53,7 +53,7 @@ async def test_each_principal_receives_exactly_what_agreements_allow(
 
 
 @pytest.mark.slow
-@settings(max_examples=400, deadline=None, suppress_health_check=CHECKS)
+@settings(max_examples=200, deadline=None, suppress_health_check=CHECKS)
 @given(world=worlds, purposes=PURPOSES)
 async def test_each_principal_receives_exactly_what_agreements_allow_long(
     small: SmallHub, world: World, purposes: list[Purpose]
