@@ -2,14 +2,14 @@
 agreements; record mutuality statements.
 
 These commands act as the hub's operator on the server (not through the policy). Every change
-is a new version of the agreement, so `hub agreement show` prints its whole history. Errors go
+is a new version of the agreement, so `hub agreement show` prints its whole history, and is
+traced in the access log. Errors go
 to stderr and exit with status 1; nothing is changed then.
 """
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable, Sequence
-from dataclasses import asdict, dataclass, replace
+from dataclasses import asdict, replace
 from datetime import date
 from typing import Any, TypeVar
 
@@ -17,24 +17,22 @@ import typer
 from rich import box
 from rich.console import Console
 from rich.table import Table
-from sqlalchemy import or_, select
-from sqlalchemy.exc import DBAPIError
-from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
 
-from hub.audit.operator import traced_change
-from hub.cli._run import with_engine
-from hub.db import session_factory, unit_of_work
+from hub.cli._agreements import (
+    VersionView,
+    authority_filter,
+    cover_text,
+    day,
+    load_versions,
+    run,
+)
 from hub.models import (
     Agreement,
-    AgreementCoverage,
-    AgreementPurpose,
-    AgreementRecipient,
     AgreementVersion,
     Authority,
     MutualityStatement,
-    Organisation,
-    Principal,
-    Source,
 )
 from hub.models.enums import AgreementState, MutualityState, Purpose
 from hub.services.agreements import (
@@ -60,38 +58,6 @@ COVER_HELP = (
 )
 
 
-def _fail(message: str) -> typer.Exit:
-    typer.echo(f"error: {message}", err=True)
-    return typer.Exit(1)
-
-
-def _run(
-    work: Callable[[AsyncSession], Awaitable[T]], change: tuple[str, dict[str, Any]] | None = None
-) -> T:
-    """Run `work` in one unit of work on HUB_DATABASE_URL; bad input and database errors exit 1.
-
-    A `change` (command and arguments) is traced in the access log, as any request is."""
-
-    async def in_session(engine: AsyncEngine) -> T:
-        if change is not None:
-            command, arguments = change
-            return await traced_change(engine, command, arguments, work)
-        async with unit_of_work(session_factory(engine)) as session:
-            return await work(session)
-
-    try:
-        return with_engine(in_session)
-    except AgreementError as error:
-        raise _fail(str(error)) from None
-    except DBAPIError as error:
-        raise _fail(
-            f"database error ({type(error.orig).__name__}: {error.orig}); "
-            "is HUB_DATABASE_URL right, and has `hub db upgrade` been run?"
-        ) from None
-    except OSError as error:
-        raise _fail(f"cannot reach the database at HUB_DATABASE_URL: {error}") from None
-
-
 def parse_cover(text: str) -> Coverage:
     source, colon, theme = text.strip().partition(":")
     line = Coverage(source.strip() or None, theme.strip() or None if colon else None)
@@ -112,76 +78,6 @@ def _optional_date(text: str | None, hint: str) -> date | None:
         raise typer.BadParameter(
             f"{text!r} is not a date (2010-03-31) or none", param_hint=hint
         ) from None
-
-
-# --- reading, as the operator -------------------------------------------------------------
-
-
-@dataclass(frozen=True, slots=True)
-class VersionView:
-    row: AgreementVersion
-    created_by: str | None
-    coverage: list[tuple[str | None, str | None]]
-    recipients: list[str]
-    purposes: list[str]
-
-
-async def _versions(
-    session: AsyncSession, agreement_ids: Sequence[int], *, current_only: bool = False
-) -> list[VersionView]:
-    """Versions of some agreements (every one, or the current), oldest first, with their terms
-    (four statements)."""
-    stmt = (
-        select(AgreementVersion, Principal.name)
-        .outerjoin(Principal, Principal.id == AgreementVersion.created_by_id)
-        .where(AgreementVersion.agreement_id.in_(agreement_ids))
-        .order_by(AgreementVersion.agreement_id, AgreementVersion.version)
-    )
-    if current_only:
-        stmt = stmt.where(AgreementVersion.is_current)
-    rows = (await session.execute(stmt)).all()
-    ids = [version.id for version, _ in rows]
-    coverage: dict[int, list[tuple[str | None, str | None]]] = {i: [] for i in ids}
-    recipients: dict[int, list[str]] = {i: [] for i in ids}
-    purposes: dict[int, list[str]] = {i: [] for i in ids}
-    for version_id, source, theme in await session.execute(
-        select(AgreementCoverage.version_id, Source.code, AgreementCoverage.theme_code)
-        .outerjoin(Source, Source.id == AgreementCoverage.source_id)
-        .where(AgreementCoverage.version_id.in_(ids))
-        .order_by(AgreementCoverage.id)
-    ):
-        coverage[version_id].append((source, theme))
-    for version_id, code in await session.execute(
-        select(AgreementRecipient.version_id, Organisation.code)
-        .join(Organisation, Organisation.id == AgreementRecipient.organisation_id)
-        .where(AgreementRecipient.version_id.in_(ids))
-        .order_by(Organisation.code)
-    ):
-        recipients[version_id].append(code)
-    for version_id, purpose in await session.execute(
-        select(AgreementPurpose.version_id, AgreementPurpose.purpose)
-        .where(AgreementPurpose.version_id.in_(ids))
-        .order_by(AgreementPurpose.purpose)
-    ):
-        purposes[version_id].append(purpose.value)
-    return [
-        VersionView(v, name, coverage[v.id], recipients[v.id], purposes[v.id]) for v, name in rows
-    ]
-
-
-def _authority_filter(code: str) -> Any:
-    return Agreement.authority_id.in_(
-        select(Authority.id).where(or_(Authority.gss_code == code, Authority.code == code))
-    )
-
-
-def _cover_text(line: tuple[str | None, str | None]) -> str:
-    source, theme = line
-    return f"{source or ''}:{theme}" if theme else str(source)
-
-
-def _day(value: date | None) -> str:
-    return "-" if value is None else value.isoformat()
 
 
 @app.command("list")
@@ -206,15 +102,17 @@ def list_(
             .where(AgreementVersion.is_current)
         )
         if authority is not None:
-            stmt = stmt.where(_authority_filter(authority))
+            stmt = stmt.where(authority_filter(authority))
         if state is not None:
             stmt = stmt.where(AgreementVersion.state == state)
         found = (await session.execute(stmt.order_by(Agreement.reference))).all()
         ids = [a.id for a, _ in found]
-        current = {v.row.agreement_id: v for v in await _versions(session, ids, current_only=True)}
+        current = {
+            v.row.agreement_id: v for v in await load_versions(session, ids, current_only=True)
+        }
         return [(a, auth, current[a.id]) for a, auth in found]
 
-    rows = _run(work)
+    rows = run(work)
     table = Table(box=box.SIMPLE_HEAD, pad_edge=False, collapse_padding=True)
     for heading in ("reference", "authority", "v", "state", "from", "to", "review"):
         table.add_column(heading, no_wrap=True)
@@ -226,9 +124,9 @@ def list_(
             auth.code,
             str(v.version),
             v.state.value,
-            _day(v.effective_from),
-            _day(v.effective_to),
-            _day(v.review_date),
+            day(v.effective_from),
+            day(v.effective_to),
+            day(v.review_date),
             ", ".join(view.recipients),
         )
     Console().print(table)
@@ -262,9 +160,9 @@ def show(
             .where(MutualityStatement.authority_id == auth.id)
             .order_by(MutualityStatement.recorded_at, MutualityStatement.id)
         )
-        return agreement, auth, await _versions(session, [agreement.id]), list(statements)
+        return agreement, auth, await load_versions(session, [agreement.id]), list(statements)
 
-    agreement, auth, versions, statements = _run(work)
+    agreement, auth, versions, statements = run(work)
     typer.echo(f"{agreement.reference}: {auth.name} ({auth.gss_code}, {auth.code})")
     for view in versions:
         v = view.row
@@ -273,9 +171,9 @@ def show(
         typer.echo(f"\nversion {v.version} ({marker}), {v.created_at:%Y-%m-%d %H:%M} UTC by {by}")
         lines = [
             ("state", v.state.value),
-            ("effective", f"{_day(v.effective_from)} to {_day(v.effective_to)}"),
-            ("review date", _day(v.review_date)),
-            ("covers", ", ".join(_cover_text(c) for c in view.coverage)),
+            ("effective", f"{day(v.effective_from)} to {day(v.effective_to)}"),
+            ("review date", day(v.review_date)),
+            ("covers", ", ".join(cover_text(c) for c in view.coverage)),
             ("recipients", ", ".join(view.recipients)),
             ("purposes", ", ".join(view.purposes)),
             ("provisional", "included" if v.include_provisional else "excluded"),
@@ -290,9 +188,9 @@ def show(
     typer.echo("\nmutuality statements:" if statements else "\nno mutuality statement recorded")
     for s in statements:
         if s.withdrawn_on is None:
-            typer.echo(f"  signed {_day(s.signed_on)}")
+            typer.echo(f"  signed {day(s.signed_on)}")
         else:
-            typer.echo(f"  withdrawn {_day(s.withdrawn_on)} (signed {_day(s.signed_on)})")
+            typer.echo(f"  withdrawn {day(s.withdrawn_on)} (signed {day(s.signed_on)})")
 
 
 # --- changing ---------------------------------------------------------------------------
@@ -378,7 +276,7 @@ def create(
         assert made is not None
         return made.reference
 
-    made = _run(work, ("agreement create", {"authority": authority, "terms": asdict(terms)}))
+    made = run(work, ("agreement create", {"authority": authority, "terms": asdict(terms)}))
     typer.echo(f"created {made}, version 1 ({state.value})")
 
 
@@ -457,7 +355,7 @@ def amend(
         )
         return version.version
 
-    number = _run(work, ("agreement amend", {"reference": reference, "changes": changes}))
+    number = run(work, ("agreement amend", {"reference": reference, "changes": changes}))
     typer.echo(f"amended {reference}: version {number} is current")
 
 
@@ -481,7 +379,7 @@ def state(
         return version.version
 
     arguments = {"reference": reference, "state": new_state.value, "note": note}
-    number = _run(work, ("agreement state", arguments))
+    number = run(work, ("agreement state", arguments))
     typer.echo(f"{reference} is {new_state.value} (version {number})")
 
 
@@ -513,5 +411,5 @@ def mutuality(
         )
 
     arguments = {"authority": authority, "state": new_state.value, "signed_on": signed_on}
-    _run(work, ("agreement mutuality", {**arguments, "withdrawn_on": withdrawn_on}))
+    run(work, ("agreement mutuality", {**arguments, "withdrawn_on": withdrawn_on}))
     typer.echo(f"recorded {authority}'s mutuality statement: {new_state.value}")
