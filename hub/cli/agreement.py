@@ -3,8 +3,7 @@ agreements; record mutuality statements.
 
 These commands act as the hub's operator on the server (not through the policy). Every change
 is a new version of the agreement, so `hub agreement show` prints its whole history, and is
-traced in the access log. Errors go
-to stderr and exit with status 1; nothing is changed then.
+traced in the access log. Errors go to stderr and exit with status 1; nothing is changed then.
 """
 
 from __future__ import annotations
