@@ -6,13 +6,14 @@ from the records themselves, which carry their batch.
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
 from sqlalchemy import ColumnElement, Row, Select, Table, false, func, select, true
-from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from hub.authz import Action
 from hub.authz.resources import BatchScope
@@ -131,3 +132,21 @@ async def visible_batches(
     rows: Sequence[Row[Any]] = await reader.rows(keyset(stmt, BATCH.c.id, page))
     found = to_page(rows, page)
     return Page(rows=[_view(r) for r in found.rows], has_next=found.has_next)
+
+
+async def batch_touches(
+    sessions: async_sessionmaker[AsyncSession], batch_id: int
+) -> Counter[tuple[str, int | None, int | None]]:
+    """Records a batch wrote, per kind, authority and source: what its access record names."""
+    touched: Counter[tuple[str, int | None, int | None]] = Counter()
+    async with sessions() as session:
+        kinds = (("Observation", Observation), ("Assessment", Assessment), ("Flag", Flag))
+        for kind, table in kinds:
+            stmt = (
+                select(table.authority_id, table.source_id, func.count())
+                .where(table.batch_id == batch_id)
+                .group_by(table.authority_id, table.source_id)
+            )
+            for row in await session.execute(stmt):
+                touched[(kind, row[0], row[1])] = int(row[2])
+    return touched

@@ -13,7 +13,8 @@ from starlette.requests import ClientDisconnect, Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
-from hub.ingest.batches import BatchView
+from hub.audit.draft import CURRENT
+from hub.ingest.batches import BatchView, batch_touches
 from hub.ingest.engine import Ingestor, Outcome, Submission
 from hub.ingest.errors import SubmissionRefused, TooLarge, UnsupportedFormat
 from hub.ingest.spec import Format
@@ -96,6 +97,8 @@ def ingest_route(ingestor: Ingestor) -> Route:
             return _refused(error)
         except ClientDisconnect:
             return Response(status_code=400)  # nobody is left to read an answer
+        if (draft := CURRENT.get()) is not None and not outcome.replayed:
+            draft.touched = await batch_touches(ingestor.sessions, outcome.batch.id)
         return _answer(outcome)
 
     return Route("/ingest/{source}", endpoint, methods=["POST"])

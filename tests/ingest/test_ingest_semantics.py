@@ -10,7 +10,7 @@ import httpx
 from sqlalchemy import select
 
 from hub.app import create_app
-from hub.models import IngestBatch, Observation, Principal, Source
+from hub.models import AccessRecord, IngestBatch, Observation, Principal, Source
 from hub.query.performance import OBSERVATION, current_as_of
 from tests.ingest.conftest import Hub
 
@@ -281,3 +281,19 @@ async def test_an_assessment_is_corrected_by_a_later_row(hub: Hub) -> None:
     corrected = await hub.post("ac", "ac-cpa", csv.format("3 stars"))
     assert corrected.status_code == 201, corrected.text
     assert (corrected.json()["batch"]["created"], corrected.json()["batch"]["superseded"]) == (0, 1)
+
+
+async def test_the_access_record_names_what_a_batch_wrote(hub: Hub) -> None:
+    rows = laa("E06000005,NI1,2009-Q3,81.2,85,provisional", "E06000005,NI2,2009-Q3,12,,final")
+    response = await hub.post("gone", LAA, rows)
+    assert response.status_code == 201, response.text
+    async with hub.engine.connect() as connection:
+        record = (
+            await connection.execute(
+                select(AccessRecord.operation_type, AccessRecord.touched)
+                .order_by(AccessRecord.id.desc())
+                .limit(1)
+            )
+        ).one()
+    assert record.operation_type == "ingest"
+    assert [(t["kind"], t["rows"]) for t in record.touched] == [("Observation", 2)]

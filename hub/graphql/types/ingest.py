@@ -16,7 +16,7 @@ from strawberry.scalars import JSON
 from hub.graphql.context import HubInfo
 from hub.graphql.errors import bad_input, not_found
 from hub.graphql.types.connection import Connection, Edge, PageInfo
-from hub.ingest.batches import BatchView, visible_batch, visible_batches
+from hub.ingest.batches import BatchView, batch_touches, visible_batch, visible_batches
 from hub.ingest.body import single
 from hub.ingest.catalogue import default_catalogue
 from hub.ingest.engine import Ingestor, Submission
@@ -123,6 +123,8 @@ class IngestMutation:
             outcome = await ingestor.submit(reader.principal, submission, single(payload.encode()))
         except SubmissionRefused as error:
             raise _refused(error) from None
+        if not outcome.replayed:  # the access record names what the batch wrote
+            reader.notes.touched.update(await batch_touches(reader.sessions, outcome.batch.id))
         return SubmitBatchResult(batch=_batch(outcome.batch), replayed=outcome.replayed)
 
 
