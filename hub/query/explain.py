@@ -23,6 +23,7 @@ from hub.models import (
     AgreementVersion,
     Authority,
     Organisation,
+    Principal,
     Region,
     Source,
     Theme,
@@ -55,6 +56,7 @@ class AccessQuestion:
     theme: str | None = None
     role: Role | None = None
     status: ObservationStatus = ObservationStatus.FINAL
+    principal: str | None = None  # a principal of the organisation, by name: its role applies
 
 
 @dataclass(frozen=True, slots=True)
@@ -65,7 +67,20 @@ class Explanation:
     reasons: tuple[str, ...]
 
 
-async def _subject(reader: Reader, code: str, role: Role | None) -> AuthenticatedPrincipal:
+async def _principal_role(reader: Reader, organisation_id: int, name: str) -> tuple[int, Role]:
+    found = await reader.rows(
+        select(Principal.id, Principal.role).where(
+            Principal.organisation_id == organisation_id, Principal.name == name
+        )
+    )
+    if not found:
+        raise ExplainError(f"the organisation has no principal named {name!r}")
+    return found[0].id, found[0].role
+
+
+async def _subject(
+    reader: Reader, code: str, role: Role | None, principal: str | None = None
+) -> AuthenticatedPrincipal:
     found = await reader.rows(
         select(
             Organisation.id, Organisation.kind, Organisation.region_id, Organisation.authority_id
@@ -74,12 +89,14 @@ async def _subject(reader: Reader, code: str, role: Role | None) -> Authenticate
     if not found:
         raise ExplainError(f"unknown organisation: {code}")
     org = found[0]
-    chosen = role or TYPICAL_ROLE.get(org.kind)
+    principal_id, chosen = 0, role or TYPICAL_ROLE.get(org.kind)
+    if principal is not None:
+        principal_id, chosen = await _principal_role(reader, org.id, principal)
     if chosen is None:
         raise ExplainError(f"say which role of {code} to explain for")
     return AuthenticatedPrincipal(
-        principal_id=0,
-        name=f"{code}:{chosen.value} (hypothetical)",
+        principal_id=principal_id,
+        name=principal or f"{code}:{chosen.value} (hypothetical)",
         role=chosen,
         organisation_id=org.id,
         organisation_code=code,
@@ -180,7 +197,7 @@ async def _reference(reader: Reader, version_id: int) -> str:
 
 async def explain_access(reader: Reader, q: AccessQuestion, today: date) -> Explanation:
     """Would the policy let the organisation (in a role) receive such a record, and why."""
-    subject = await _subject(reader, q.organisation, q.role)
+    subject = await _subject(reader, q.organisation, q.role, q.principal)
     gate = Gate(reader.authorizer, subject, AccessRequest(purpose=q.purpose.value, today=today))
     record = await _record(reader, q)
     allowed = gate.condition(Action.READ, Kind.OBSERVATION, record).label("allowed")

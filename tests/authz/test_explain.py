@@ -127,3 +127,15 @@ async def test_the_matrix_and_explanations_from_the_command_line(
     assert explained.exit_code == 0, explained.output
     assert explained.stdout.startswith("denied (as riep_analyst)")
     assert "ISA-HPL" in explained.stdout
+
+
+async def test_explain_for_a_named_principal(world: World) -> None:
+    query = """{ explainAccess(organisation: "idea", principal: "demo-clearing-house-officer",
+                 authority: "E08000021", purpose: EARLY_WARNING, source: "go-north-east-laa",
+                 theme: "environment") {
+                 allowed role } }"""
+    answer = (await world.graphql(Role.AUDITOR, query))["data"]["explainAccess"]
+    assert answer == {"allowed": True, "role": "CLEARING_HOUSE_OFFICER"}
+    missing = query.replace("demo-clearing-house-officer", "nobody")
+    body = await world.graphql(Role.AUDITOR, missing)
+    assert body["errors"][0]["extensions"]["code"] == "BAD_USER_INPUT"

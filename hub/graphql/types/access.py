@@ -1,6 +1,7 @@
 """explainAccess and effectiveAccess: the policy, asked about hypothetical records."""
 
 from datetime import UTC, datetime
+from typing import Annotated
 
 import strawberry
 
@@ -48,7 +49,11 @@ def _check(info: HubInfo) -> None:
 
 @strawberry.type
 class AccessQuery:
-    @strawberry.field(description="Would this organisation receive such a record, and why.")
+    @strawberry.field(
+        description="Would this organisation receive a record of this authority, source and "
+        "theme, and why. With a theme alone the record has no source, so only agreement lines "
+        "covering that theme can share it; name the source to ask about source-wide lines."
+    )
     async def explain_access(
         self,
         info: HubInfo,
@@ -59,9 +64,15 @@ class AccessQuery:
         theme: str | None = None,
         role: Role | None = None,
         status: ObservationStatus = ObservationStatus.FINAL,
+        principal: Annotated[
+            str | None,
+            strawberry.argument(description="A principal of the organisation, by name."),
+        ] = None,
     ) -> AccessExplanation:
         _check(info)
-        question = AccessQuestion(organisation, authority, purpose, source, theme, role, status)
+        question = AccessQuestion(
+            organisation, authority, purpose, source, theme, role, status, principal
+        )
         try:
             answer = await explain_access(info.context.reader, question, datetime.now(UTC).date())
         except ExplainError as error:
