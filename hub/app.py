@@ -86,7 +86,8 @@ def create_app(settings: Settings | None = None) -> Starlette:
         routes=[
             Route("/healthz", healthz),
             Route("/readyz", readyz),
-            Route("/graphql", graphql, methods=["GET", "POST"]),
+            # every method reaches the handler: it answers others with a JSON 405 and Allow
+            Route("/graphql", graphql),
             ingest_route(Ingestor(sessions, authorizer, default_catalogue(), settings)),
         ],
         lifespan=lifespan,

@@ -8,15 +8,21 @@ from typing import Any
 _MAX_VALUE_CHARS = 200
 
 
-def shown(value: Any) -> str | None:
-    """A raw value as a report shows it: bytes that were not UTF-8 appear as \\xNN escapes."""
-    if value is None:
-        return None
-    text = value if isinstance(value, str) else repr(value)
+def escaped(text: str) -> str:
+    """`text` with bytes that were not UTF-8 (surrogate escapes) written as \\xNN, so that it can
+    be encoded as UTF-8, stored as JSON and sent."""
     if any("\udc80" <= ch <= "\udcff" for ch in text):
         text = "".join(
             f"\\x{ord(ch) - 0xDC00:02x}" if "\udc80" <= ch <= "\udcff" else ch for ch in text
         )
+    return text
+
+
+def shown(value: Any) -> str | None:
+    """A raw value as a report shows it: bytes that were not UTF-8 appear as \\xNN escapes."""
+    if value is None:
+        return None
+    text = escaped(value if isinstance(value, str) else repr(value))
     return text if len(text) <= _MAX_VALUE_CHARS else text[:_MAX_VALUE_CHARS] + "..."
 
 
@@ -42,7 +48,9 @@ class Problems:
     def add(self, row: int | None, field: str | None, value: Any, reason: str) -> None:
         self.count += 1
         if len(self.kept) < self.limit:
-            self.kept.append(Problem(row, field, shown(value), reason))
+            # a column name (a CSV header, a JSON key) may hold bytes that were not UTF-8 too
+            name = None if field is None else escaped(field)
+            self.kept.append(Problem(row, name, shown(value), escaped(reason)))
 
     def __bool__(self) -> bool:
         return self.count > 0

@@ -123,6 +123,8 @@ class _Csv:
         self, numbers: list[int], rows: list[list[str]]
     ) -> tuple[list[int], list[list[str]]]:
         """The rows as wide as the header; the others are problems."""
+        if not rows:  # e.g. a block of blank lines before the header
+            return numbers, rows
         assert self.header is not None
         width = len(self.header)
         kept_numbers, kept = [], []
@@ -138,9 +140,9 @@ class _Csv:
 
 def _bad_text(v: RowValidator, row: int, names: list[str], values: list[Any]) -> bool:
     bad = False
-    for name, value in zip(names, values, strict=True):
+    for index, value in enumerate(values):  # the row may be wider or narrower than the header
         if isinstance(value, str) and _SURROGATE.search(value):
-            v.problems.add(row, name, value, _NOT_UTF8)
+            v.problems.add(row, names[index] if index < len(names) else None, value, _NOT_UTF8)
             bad = True
     return bad
 
