@@ -8,14 +8,10 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any, TypeVar
 
-import typer
 from sqlalchemy import or_, select
-from sqlalchemy.exc import DBAPIError
-from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
+from sqlalchemy.ext.asyncio import AsyncSession
 
-from hub.audit.operator import traced_change
-from hub.cli._run import with_engine
-from hub.db import session_factory, unit_of_work
+from hub.cli._run import in_transaction
 from hub.models import (
     Agreement,
     AgreementCoverage,
@@ -32,36 +28,11 @@ from hub.services.agreements import AgreementError
 T = TypeVar("T")
 
 
-def fail(message: str) -> typer.Exit:
-    typer.echo(f"error: {message}", err=True)
-    return typer.Exit(1)
-
-
 def run(
     work: Callable[[AsyncSession], Awaitable[T]], change: tuple[str, dict[str, Any]] | None = None
 ) -> T:
-    """Run `work` in one unit of work on HUB_DATABASE_URL; bad input and database errors exit 1.
-
-    A `change` (command and arguments) is traced in the access log, as any request is."""
-
-    async def in_session(engine: AsyncEngine) -> T:
-        if change is not None:
-            command, arguments = change
-            return await traced_change(engine, command, arguments, work)
-        async with unit_of_work(session_factory(engine)) as session:
-            return await work(session)
-
-    try:
-        return with_engine(in_session)
-    except AgreementError as error:
-        raise fail(str(error)) from None
-    except DBAPIError as error:
-        raise fail(
-            f"database error ({type(error.orig).__name__}: {error.orig}); "
-            "is HUB_DATABASE_URL right, and has `hub db upgrade` been run?"
-        ) from None
-    except OSError as error:
-        raise fail(f"cannot reach the database at HUB_DATABASE_URL: {error}") from None
+    """Run `work` in one unit of work; an agreement refused or a database error exits 1."""
+    return in_transaction(work, change=change, refusals=(AgreementError,))
 
 
 # --- reading, as the operator -------------------------------------------------------------

@@ -16,10 +16,8 @@ import typer
 from rich import box
 from rich.console import Console
 from rich.table import Table
-from sqlalchemy.exc import DBAPIError
-from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
+from sqlalchemy.ext.asyncio import AsyncSession
 
-from hub.audit.operator import traced_change
 from hub.auth.tokens import (
     TokenError,
     TokenInfo,
@@ -30,8 +28,7 @@ from hub.auth.tokens import (
     list_tokens,
     revoke_token,
 )
-from hub.cli._run import with_engine
-from hub.db import session_factory, unit_of_work
+from hub.cli._run import in_transaction
 from hub.models.base import utcnow
 from hub.models.enums import Role
 from hub.settings import get_settings
@@ -66,32 +63,8 @@ def parse_expiry(text: str, now: datetime) -> datetime:
 def _in_transaction(
     work: Callable[[AsyncSession], Awaitable[T]], change: tuple[str, dict[str, Any]] | None = None
 ) -> T:
-    """Run `work` in one unit of work on HUB_DATABASE_URL; token and database errors exit 1.
-
-    A `change` (command and arguments) is traced in the access log, as any request is."""
-
-    async def run_in_session(engine: AsyncEngine) -> T:
-        if change is not None:
-            command, arguments = change
-            return await traced_change(engine, command, arguments, work)
-        async with unit_of_work(session_factory(engine)) as session:
-            return await work(session)
-
-    try:
-        return with_engine(run_in_session)
-    except TokenError as error:
-        typer.echo(f"error: {error}", err=True)
-        raise typer.Exit(1) from None
-    except DBAPIError as error:
-        typer.echo(
-            f"error: database error ({type(error.orig).__name__}: {error.orig}); "
-            "is HUB_DATABASE_URL right, and has `hub db upgrade` been run?",
-            err=True,
-        )
-        raise typer.Exit(1) from None
-    except OSError as error:
-        typer.echo(f"error: cannot reach the database at HUB_DATABASE_URL: {error}", err=True)
-        raise typer.Exit(1) from None
+    """Run `work` in one unit of work; a token refused or a database error exits 1."""
+    return in_transaction(work, change=change, refusals=(TokenError,))
 
 
 def _when(moment: datetime | None) -> str:
