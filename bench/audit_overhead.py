@@ -1,6 +1,6 @@
 """The cost of the access log: the region indicator panel with tracing on and off.
 
-    .venv/bin/python bench/audit_overhead.py [--url URL] [--scale small] [--runs 30]
+    .venv/bin/python -m bench.audit_overhead [--url URL] [--scale small] [--runs 30]
 
 Loads the demo (a fresh SQLite file by default), then runs the panel of bench/authz_overhead.py
 through two apps on the same database, one with HUB_AUDIT_ENABLED and one without, interleaved,
