@@ -17,6 +17,7 @@ from __future__ import annotations
 import asyncio
 import hashlib
 import json
+import logging
 from collections.abc import Awaitable, Callable
 from typing import Any
 
@@ -42,6 +43,8 @@ from hub.http.protocol import (
 from hub.http.trusted import TrustedDocuments
 from hub.models.enums import AccessOutcome
 from hub.settings import Settings
+
+log = logging.getLogger("hub.http")
 
 ContextFactory = Callable[[Request], Awaitable[Any]]
 
@@ -84,6 +87,25 @@ def _formatted(error: GraphQLError, default_code: str | None) -> dict[str, Any]:
     if extensions:
         formatted["extensions"] = extensions
     return formatted
+
+
+INTERNAL = "INTERNAL_SERVER_ERROR"
+
+
+def _execution_error(error: GraphQLError) -> dict[str, Any]:
+    """An error the hub raised on purpose keeps its message and code; anything else (a bug, a
+    lost database) is logged here and answers with a plain message: no internals leave."""
+    original = error.original_error
+    if original is None or isinstance(original, GraphQLError):
+        return _formatted(error, None)
+    log.error("unexpected error at %s", error.path, exc_info=original)
+    masked = GraphQLError(
+        "internal error: the hub could not answer this field; it has been logged",
+        nodes=error.nodes,
+        path=error.path,
+        extensions={"code": INTERNAL},
+    )
+    return dict(masked.formatted)
 
 
 def _request_error_code(error: GraphQLError, executing: bool) -> str:
@@ -187,7 +209,7 @@ class GraphQLHandler:
             return self._request_errors(formatted, media, query)
         body: dict[str, Any] = {"data": result.data}
         if errors:
-            body["errors"] = [_formatted(error, None) for error in errors]
+            body["errors"] = [_execution_error(error) for error in errors]
             _mark_access(query, body["errors"])
         if result.extensions:
             body["extensions"] = result.extensions

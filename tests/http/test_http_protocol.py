@@ -6,6 +6,7 @@ import httpx
 import pytest
 
 from hub.models.enums import Role
+from hub.query import reference
 from tests.http.helpers import GRAPHQL_RESPONSE
 from tests.support import World
 
@@ -164,3 +165,22 @@ async def test_get_without_a_query_is_a_bad_request(world: World) -> None:
         response = await client.get("/graphql", headers={"Accept": "application/json"})
     assert response.status_code == 400
     assert response.json()["errors"][0]["extensions"]["code"] == "BAD_REQUEST"
+
+
+async def test_an_unexpected_error_is_masked_and_logged(
+    world: World, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    async def broken(*_: Any, **__: Any) -> Any:
+        raise RuntimeError("connection string postgresql://secret@db/hub is down")
+
+    monkeypatch.setattr(reference, "themes", broken)
+    async with world.client(Role.IDEA_ANALYST) as client:
+        response = await client.post("/graphql", json={"query": "{ themes { code } }"})
+    body = response.json()
+    assert response.status_code == 200
+    assert body["data"] is None
+    [error] = body["errors"]
+    assert error["extensions"] == {"code": "INTERNAL_SERVER_ERROR"}
+    assert error["path"] == ["themes"]
+    assert "secret" not in response.text
+    assert "connection string" in caplog.text  # the operator still learns what happened
