@@ -10,13 +10,12 @@ import strawberry
 from sqlalchemy import Row
 from strawberry.scalars import JSON
 
+import hub.graphql.types.enums  # noqa: F401  (registers the GraphQL enums)
 from hub.graphql.context import HubInfo
 from hub.graphql.types.connection import Connection, Edge, PageInfo
 from hub.models.enums import AccessOutcome, Role
 from hub.query import audit
 from hub.query.pages import encode_cursor
-
-strawberry.enum(AccessOutcome, description="How a request ended.")
 
 
 @strawberry.type(description="Rows of one kind, authority and source that a request received.")

@@ -21,3 +21,4 @@ for _enum in (
     enums.BatchStatus,
 ):
     strawberry.enum(_enum)
+strawberry.enum(enums.AccessOutcome, description="How a request ended.")

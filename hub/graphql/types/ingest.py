@@ -13,6 +13,7 @@ import strawberry
 from graphql import GraphQLError
 from strawberry.scalars import JSON
 
+import hub.graphql.types.enums  # noqa: F401  (registers the GraphQL enums)
 from hub.graphql.context import HubInfo
 from hub.graphql.errors import bad_input, not_found
 from hub.graphql.types.connection import Connection, Edge, PageInfo
@@ -24,9 +25,6 @@ from hub.ingest.errors import SubmissionRefused
 from hub.ingest.spec import Format
 from hub.models.enums import BatchStatus
 from hub.query.pages import encode_cursor
-
-if not hasattr(BatchStatus, "__strawberry_definition__"):
-    strawberry.enum(BatchStatus)
 
 
 @strawberry.type(description="One problem of a rejected batch.")
