@@ -1,19 +1,36 @@
-"""The database engine and the one unit of work; commits happen here and nowhere else."""
+"""The database engine and the one unit of work; commits happen here and nowhere else.
 
+Every statement is bounded by HUB_DB_STATEMENT_TIMEOUT_MS, enforced by the database itself so
+that a stopped request also stops its work there: PostgreSQL's `statement_timeout` (set for
+each connection when it opens), and on SQLite a progress handler that interrupts a statement
+once its time is up (SQLite has no timeout of its own; the handler runs every few thousand
+virtual-machine steps, in the connection's thread). `is_statement_timeout` recognises the
+error either raises.
+"""
+
+import math
+import sqlite3
+import time
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import Any
 
-from sqlalchemy import event
+from sqlalchemy import Connection, event, func, select
 from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import (
+    AsyncConnection,
     AsyncEngine,
     AsyncSession,
     async_sessionmaker,
     create_async_engine,
 )
+from sqlalchemy.util import await_
 
 from hub.settings import Settings
+
+QUERY_CANCELED = "57014"  # PostgreSQL's SQLSTATE for a statement stopped by statement_timeout
+_DEADLINE = "hub_statement_deadline"  # key in each SQLite connection's info dictionary
+_STEPS = 10_000  # SQLite virtual-machine steps between two looks at the clock
 
 
 def is_sqlite(url: str) -> bool:
@@ -30,19 +47,135 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
     cursor.close()
 
 
+class _Deadline:
+    """When the running statement of one SQLite connection must stop (its progress handler)."""
+
+    def __init__(self, seconds: float) -> None:
+        self.seconds = seconds
+        self.lifted = False  # for the rest of this transaction (see lift_statement_timeout)
+        self.until = math.inf
+
+    def start(self) -> None:
+        self.until = math.inf if self.lifted else time.monotonic() + self.seconds
+
+    def stop(self) -> None:
+        self.until = math.inf
+
+    def __call__(self) -> int:
+        return 1 if time.monotonic() > self.until else 0
+
+
+def _sqlite_statement_timeout(engine: AsyncEngine, seconds: float) -> None:
+    def connect(dbapi_connection: Any, record: Any) -> None:
+        deadline = _Deadline(seconds)
+        record.info[_DEADLINE] = deadline
+        await_(dbapi_connection.driver_connection.set_progress_handler(deadline, _STEPS))
+
+    def deadline_of(connection: Connection | None) -> _Deadline | None:
+        found = connection.info.get(_DEADLINE) if connection is not None else None
+        return found if isinstance(found, _Deadline) else None
+
+    def before(connection: Connection, *_: Any) -> None:
+        if deadline := deadline_of(connection):
+            deadline.start()
+
+    def after(connection: Connection, *_: Any) -> None:
+        if deadline := deadline_of(connection):
+            deadline.stop()
+
+    def failed(context: Any) -> None:
+        if deadline := deadline_of(context.connection):
+            deadline.stop()
+
+    def ended(_dbapi_connection: Any, record: Any, *_: Any) -> None:
+        if isinstance(deadline := record.info.get(_DEADLINE), _Deadline):
+            deadline.lifted = False
+
+    sync = engine.sync_engine
+    event.listen(sync, "connect", connect)
+    event.listen(sync, "before_cursor_execute", before)
+    event.listen(sync, "after_cursor_execute", after)
+    event.listen(sync, "handle_error", failed)
+    event.listen(sync, "checkin", ended)  # a pool event: on the engine, it outlives dispose()
+
+
 def create_engine(settings: Settings) -> AsyncEngine:
     """An async engine for the configured URL, tuned for its backend."""
     url = settings.database_url
+    timeout_ms = settings.db_statement_timeout_ms
     if is_sqlite(url):
         engine = create_async_engine(url, echo=settings.db_echo)
         event.listen(engine.sync_engine, "connect", _sqlite_pragmas)
+        if timeout_ms:
+            _sqlite_statement_timeout(engine, timeout_ms / 1000)
         return engine
+    server_settings = {"statement_timeout": str(timeout_ms)} if timeout_ms else {}
     return create_async_engine(
         url,
         echo=settings.db_echo,
         pool_size=settings.db_pool_size,
         pool_pre_ping=True,
+        connect_args={"server_settings": server_settings} if server_settings else {},
     )
+
+
+def lift_statement_timeout(connection: Connection) -> None:
+    """No statement timeout for the rest of `connection`'s transaction (schema migrations,
+    which may rewrite large tables)."""
+    if connection.dialect.name == "postgresql":
+        connection.exec_driver_sql("SET LOCAL statement_timeout = 0")
+    elif isinstance(deadline := connection.info.get(_DEADLINE), _Deadline):
+        deadline.lifted = True
+
+
+def is_statement_timeout(error: BaseException | None) -> bool:
+    """Whether `error`, or an error it wraps, is a statement stopped by the statement timeout
+    (PostgreSQL: query_canceled; SQLite: interrupted)."""
+    seen = 0
+    while error is not None and seen < 10:
+        original = getattr(error, "orig", None)  # SQLAlchemy's DBAPIError wraps the driver's
+        for candidate in (error, original):
+            if getattr(candidate, "sqlstate", None) == QUERY_CANCELED:
+                return True
+            if isinstance(candidate, sqlite3.OperationalError) and (
+                getattr(candidate, "sqlite_errorcode", None) == sqlite3.SQLITE_INTERRUPT
+            ):
+                return True
+        error, seen = error.__cause__ or error.__context__, seen + 1
+    return False
+
+
+# SQLSTATEs of a server that is going away or not there yet (class 08: connection exceptions)
+_UNAVAILABLE = ("08", "57P01", "57P02", "57P03")
+
+
+def is_unavailable(error: BaseException | None) -> bool:
+    """Whether `error`, or an error it wraps, means the database cannot be reached just now
+    (refused or lost connection, a server shutting down, crashed or still starting): a request
+    that met it may succeed when retried a little later."""
+    seen = 0
+    while error is not None and seen < 10:
+        if isinstance(error, ConnectionError) or getattr(error, "connection_invalidated", False):
+            return True
+        if isinstance(error, OSError) and "connect" in str(error).lower():  # asyncio's connect
+            return True
+        for candidate in (error, getattr(error, "orig", None)):
+            state = getattr(candidate, "sqlstate", None)
+            if isinstance(state, str) and state.startswith(_UNAVAILABLE):
+                return True
+        error, seen = error.__cause__ or error.__context__, seen + 1
+    return False
+
+
+INGEST_LOCK = 0x6875_6201  # advisory-lock namespace: ingest batches, one lock per source
+
+
+async def take_turns(connection: AsyncConnection, namespace: int, key: int) -> None:
+    """Make the transactions that call this with the same (namespace, key) run one after the
+    other from here to their end: a PostgreSQL advisory lock released at commit or rollback.
+    SQLite needs nothing: its writers already take turns on the database's write lock."""
+    if connection.dialect.name == "postgresql":
+        await connection.execute(select(func.pg_advisory_xact_lock(namespace, key)))
 
 
 def session_factory(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:

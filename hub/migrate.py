@@ -5,6 +5,8 @@ from alembic.config import Config
 from sqlalchemy.engine import Connection
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from hub.db import lift_statement_timeout
+
 
 def alembic_config(database_url: str) -> Config:
     config = Config()
@@ -15,6 +17,7 @@ def alembic_config(database_url: str) -> Config:
 
 def _upgrade(connection: Connection, config: Config, revision: str) -> None:
     config.attributes["connection"] = connection
+    lift_statement_timeout(connection)  # a migration may rewrite large tables
     command.upgrade(config, revision)
 
 

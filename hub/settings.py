@@ -33,6 +33,12 @@ class Settings(BaseSettings):
     default_page_size: int = Field(default=100, ge=1, description="`first` when none is given.")
     db_pool_size: int = Field(default=10, ge=1, description="PostgreSQL connection pool size.")
     db_echo: bool = Field(default=False, description="Log every SQL statement (debugging only).")
+    db_statement_timeout_ms: int = Field(
+        default=60000,
+        ge=0,
+        description="Longest one SQL statement may run before the database stops it (0: no "
+        "limit); a GraphQL field stopped by it answers TIMEOUT. `hub db upgrade` runs without it.",
+    )
     token_default_days: int = Field(
         default=90, ge=1, description="Lifetime of an issued token when --expires is not given."
     )
@@ -67,6 +73,18 @@ class Settings(BaseSettings):
         default=None,
         description="Secret (any long random string) that signs the access log's chain head and "
         "checkpoints. Required in production; development falls back to a public key and warns.",
+    )
+    audit_signing_keys: SecretStr | None = Field(
+        default=None,
+        description="Audit signing keys by id, for rotation: `id=key` pairs separated by "
+        "commas (ids: 1-32 letters, digits, `.`, `_`, `-`), the current key and the retired "
+        "ones old checkpoints were signed with. HUB_AUDIT_SIGNING_KEY is the key with id "
+        "`default`.",
+    )
+    audit_signing_key_id: str | None = Field(
+        default=None,
+        description="Id of the audit key that signs from now on. Default: `default` when "
+        "HUB_AUDIT_SIGNING_KEY is set, else the only key of HUB_AUDIT_SIGNING_KEYS.",
     )
     audit_checkpoint_every: int = Field(
         default=1000, ge=1, description="A signed checkpoint of the access log every N records."

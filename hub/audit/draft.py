@@ -50,8 +50,8 @@ class AccessDraft:
             return AccessOutcome.UNAUTHENTICATED
         if status == 403:
             return AccessOutcome.DENIED
-        if status in (413, 429):
-            return AccessOutcome.LIMITED
+        if status in (413, 429) or (status == 503 and self.outcome is AccessOutcome.LIMITED):
+            return AccessOutcome.LIMITED  # 503: a statement stopped by its timeout
         if status >= 500 or (status >= 400 and self.outcome is None):
             return AccessOutcome.ERROR
         return self.outcome or AccessOutcome.ALLOWED

@@ -5,6 +5,9 @@ too. It holds back the response's start until the first body message, writes the
 only then sends the response: if the record cannot be written the client gets a 500 instead of
 the data, and nothing is silently dropped. `BindState` sits just inside authentication and lets
 the draft see the principal and purpose the inner layers put in the request's state.
+
+A request the database failed (unreachable, or a statement stopped by its timeout) answers a
+JSON 503 with Retry-After instead of a bare 500; its record is written if the database allows.
 """
 
 from __future__ import annotations
@@ -18,6 +21,8 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from hub.audit.draft import CURRENT, AccessDraft
 from hub.audit.store import AccessLog
+from hub.db import is_statement_timeout, is_unavailable
+from hub.models.enums import AccessOutcome
 
 log = logging.getLogger("hub.audit")
 
@@ -32,14 +37,40 @@ _FAILED_BODY = json.dumps(
         ]
     }
 ).encode()
-_FAILED_START: Message = {
-    "type": "http.response.start",
-    "status": 500,
-    "headers": [
-        (b"content-type", b"application/json"),
-        (b"content-length", str(len(_FAILED_BODY)).encode()),
-    ],
-}
+_FAILED: tuple[Message, Message] = (
+    {
+        "type": "http.response.start",
+        "status": 500,
+        "headers": [
+            (b"content-type", b"application/json"),
+            (b"content-length", str(len(_FAILED_BODY)).encode()),
+        ],
+    },
+    {"type": "http.response.body", "body": _FAILED_BODY},
+)
+
+
+def database_problem(error: BaseException | None) -> tuple[Message, Message] | None:
+    """The answer to a request the database failed (not a bug): 503 with Retry-After while
+    it is unreachable (the next requests reconnect by themselves), 503 TIMEOUT for a statement
+    it stopped; None for anything else."""
+    if is_unavailable(error):
+        code, message = "DATABASE_UNAVAILABLE", "the database is unavailable; try again shortly"
+    elif is_statement_timeout(error):
+        code, message = "TIMEOUT", "a database statement took too long and was stopped"
+    else:
+        return None
+    body = json.dumps({"errors": [{"message": message, "extensions": {"code": code}}]}).encode()
+    start: Message = {
+        "type": "http.response.start",
+        "status": 503,
+        "headers": [
+            (b"content-type", b"application/json"),
+            (b"content-length", str(len(body)).encode()),
+            (b"retry-after", b"2"),
+        ],
+    }
+    return start, {"type": "http.response.body", "body": body}
 
 
 def _header(scope: Scope, name: bytes) -> str | None:
@@ -89,7 +120,7 @@ class AccessLogMiddleware:
         draft = new_draft(scope)
         token = CURRENT.set(draft)
         held: list[Message] = []
-        done = {"recorded": False, "failed": False}
+        done: dict[str, Any] = {"recorded": False, "failed": None}
 
         async def record() -> bool:
             done["recorded"] = True
@@ -97,14 +128,22 @@ class AccessLogMiddleware:
                 if draft.granting is not None and draft.touched:
                     draft.versions = await draft.granting()
                 await self.access_log.record(draft)
-            except Exception:
-                log.exception("could not write the access record; failing the request")
-                done["failed"] = True
+            except Exception as error:
+                if is_unavailable(error):  # an outage, not a bug: no traceback per request
+                    log.warning("could not write the access record: the database is away")
+                else:
+                    log.exception("could not write the access record; failing the request")
+                done["failed"] = error
                 return False
             return True
 
+        async def refuse() -> None:
+            """The answer when the record could not be written: no data leaves."""
+            for message in database_problem(done["failed"]) or _FAILED:
+                await send(message)
+
         async def send_after_recording(message: Message) -> None:
-            if done["failed"]:
+            if done["failed"] is not None:
                 return
             if message["type"] == "http.response.start" and not done["recorded"]:
                 draft.status = int(message["status"])
@@ -112,8 +151,7 @@ class AccessLogMiddleware:
                 return
             if message["type"] == "http.response.body" and not done["recorded"]:
                 if not await record():
-                    await send(_FAILED_START)
-                    await send({"type": "http.response.body", "body": _FAILED_BODY})
+                    await refuse()
                     return
                 for start in held:
                     await send(start)
@@ -122,11 +160,18 @@ class AccessLogMiddleware:
         state: dict[str, Any] = {**scope.get("state", {}), "access": draft}
         try:
             await self.app({**scope, "state": state}, receive, send_after_recording)
-        except Exception:
+        except Exception as error:
+            answer = None if done["recorded"] else database_problem(error)
             if not done["recorded"]:
-                draft.status = 500
-                await record()
-            raise
+                draft.status = 503 if answer else 500
+                if answer is not None and is_statement_timeout(error):
+                    draft.outcome = AccessOutcome.LIMITED
+                await record()  # fails too while the database is away: the answer is the same
+            if answer is None:
+                raise
+            log.warning("answered 503: %s", type(error).__name__)
+            for message in answer:
+                await send(message)
         finally:
             CURRENT.reset(token)
         if not done["recorded"]:  # the application sent no body at all
@@ -135,8 +180,7 @@ class AccessLogMiddleware:
                 for start in held:
                     await send(start)
             else:
-                await send(_FAILED_START)
-                await send({"type": "http.response.body", "body": _FAILED_BODY})
+                await refuse()
 
 
 class BindState:

@@ -4,10 +4,12 @@ The first statement of the transaction increments the head's `seq` (a row lock o
 the database write lock on SQLite), so appends from any number of hub processes take turns and
 the chain stays one chain. The record, its touches, the new signed head and (every
 `checkpoint_every` records) a signed checkpoint are written in the same transaction: all or none.
+Each signature is stored with the id of the key that made it (hub.audit.keys).
 """
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from typing import Any
 
@@ -16,53 +18,61 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from hub.audit.chain import record_hash, sign
 from hub.audit.draft import AccessDraft
+from hub.audit.keys import DEVELOPMENT_KEY, Keyring, SigningKeyError, SigningKeyMissing, keyring
 from hub.models.audit import AccessChainHead, AccessCheckpoint, AccessRecord, AccessTouch
 from hub.models.base import utcnow
 from hub.settings import Settings
 
 log = logging.getLogger("hub.audit")
 
+__all__ = [
+    "CHECKPOINT",
+    "DEVELOPMENT_KEY",
+    "HEAD",
+    "RECORD",
+    "TOUCH",
+    "AccessLog",
+    "SigningKeyError",
+    "SigningKeyMissing",
+    "signing_key",
+]
+
 RECORD: Table = AccessRecord.__table__  # type: ignore[assignment]
 TOUCH: Table = AccessTouch.__table__  # type: ignore[assignment]
 HEAD: Table = AccessChainHead.__table__  # type: ignore[assignment]
 CHECKPOINT: Table = AccessCheckpoint.__table__  # type: ignore[assignment]
 
-# Used only in development mode when HUB_AUDIT_SIGNING_KEY is unset: public, so worthless.
-DEVELOPMENT_KEY = b"hub-development-audit-key-not-secret"
 
-
-class SigningKeyMissing(RuntimeError):
-    pass
-
-
-def signing_key(settings: Settings) -> bytes:
-    """The audit signing key; production refuses to run without one."""
-    if settings.audit_signing_key is not None:
-        return settings.audit_signing_key.get_secret_value().encode()
-    if settings.mode == "production":
-        raise SigningKeyMissing("HUB_AUDIT_SIGNING_KEY must be set in production mode")
-    log.warning(
-        "HUB_AUDIT_SIGNING_KEY is unset: signing access-log checkpoints with the public "
-        "development key"
-    )
-    return DEVELOPMENT_KEY
+def signing_key(settings: Settings) -> Keyring:
+    """The audit keyring (the key that signs, and the retired ones); production refuses to run
+    without a key (SigningKeyMissing), and muddled key settings raise SigningKeyError."""
+    return keyring(settings)
 
 
 class AccessLog:
     """Appends access records for one hub process."""
 
     def __init__(
-        self, sessions: async_sessionmaker[AsyncSession], key: bytes, checkpoint_every: int
+        self,
+        sessions: async_sessionmaker[AsyncSession],
+        key: Keyring | bytes,
+        checkpoint_every: int,
     ) -> None:
         self.sessions = sessions
-        self.key = key
+        keys = key if isinstance(key, Keyring) else Keyring.single(key)
+        self.key_id, self.key = keys.current_id, keys.current
         self.checkpoint_every = checkpoint_every
 
     async def record(self, draft: AccessDraft) -> int:
         return await self.append(draft.fields())
 
     async def append(self, fields: dict[str, Any]) -> int:
-        """Write one record at the end of the chain; returns its position (= its id)."""
+        """Write one record at the end of the chain; returns its position (= its id). Shielded:
+        a caller cancelled midway (a client hanging up) must neither lose the record nor leave
+        a half-done transaction holding SQLite's write lock."""
+        return await asyncio.shield(self._append(fields))
+
+    async def _append(self, fields: dict[str, Any]) -> int:
         async with self.sessions() as session, session.begin():
             bumped = await session.execute(
                 update(HEAD)
@@ -77,13 +87,12 @@ class AccessLog:
             if touched := fields.get("touched"):
                 await session.execute(insert(TOUCH), [{"record_id": seq, **t} for t in touched])
             signature = sign(self.key, seq, hash_)
+            signed = {"signature": signature, "key_id": self.key_id}
             await session.execute(
-                update(HEAD).where(HEAD.c.id == 1).values(head_hash=hash_, signature=signature)
+                update(HEAD).where(HEAD.c.id == 1).values(head_hash=hash_, **signed)
             )
             if seq % self.checkpoint_every == 0:
                 await session.execute(
-                    insert(CHECKPOINT).values(
-                        id=seq, at=utcnow(), record_hash=hash_, signature=signature
-                    )
+                    insert(CHECKPOINT).values(id=seq, at=utcnow(), record_hash=hash_, **signed)
                 )
             return int(seq)

@@ -9,11 +9,14 @@ For each record, in id (= chain position) order:
   INSERTED otherwise;
 - its touch rows differ from the touches it hashed: ALTERED.
 Then the end of the log must be the signed chain head, and every signed checkpoint must hold.
+Each signature is checked with the key whose id is stored beside it (hub.audit.keys), so
+checkpoints signed before a key rotation verify with the retired key; an id with no configured
+key is reported, never skipped.
 """
 
 from __future__ import annotations
 
-from collections import defaultdict
+from collections import Counter, defaultdict
 from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
 from typing import Any
@@ -22,6 +25,7 @@ from sqlalchemy import Row, select
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from hub.audit.chain import GENESIS, record_hash, signature_valid
+from hub.audit.keys import LEGACY_ID, Keyring
 from hub.audit.store import CHECKPOINT, HEAD, RECORD, TOUCH
 
 CHUNK = 5000
@@ -39,6 +43,8 @@ class Report:
     records: int = 0
     checkpoints: int = 0
     problems: list[Problem] = field(default_factory=list)
+    signed_by: Counter[str] = field(default_factory=Counter)  # checkpoints per key id
+    warnings: list[str] = field(default_factory=list)  # worth a look, not a failure
 
     @property
     def ok(self) -> bool:
@@ -88,7 +94,28 @@ async def _hash_exists(engine: AsyncEngine, hash_: str | None) -> bool:
         return found.first() is not None
 
 
-async def verify(engine: AsyncEngine, key: bytes) -> Report:
+def _signature(keys: Keyring, kind: str, seq: int, row: Row[Any]) -> Problem | None:
+    """A problem with the signature of the head or a checkpoint, checked with the key whose id
+    is stored with it; an unknown id is a problem too (it cannot be checked)."""
+    what = "the chain head" if kind == "head" else "the checkpoint"
+    key_id = row.key_id or LEGACY_ID
+    secret = keys.secret(row.key_id)
+    if secret is None:
+        return Problem(
+            kind,
+            seq,
+            f"{what} is signed with key id {key_id!r}, which is not configured: add that key "
+            "to HUB_AUDIT_SIGNING_KEYS to check it",
+        )
+    hash_ = row.head_hash if kind == "head" else row.record_hash
+    if not signature_valid(secret, seq, hash_, row.signature):
+        return Problem(kind, seq, f"{what}'s signature is not valid (key id {key_id!r})")
+    return None
+
+
+async def verify(engine: AsyncEngine, key: Keyring | bytes) -> Report:
+    """Walk the whole log; `key` holds every key a signature may have been made with."""
+    keys = key if isinstance(key, Keyring) else Keyring.single(key)
     report = Report()
     problems = report.problems
     async with engine.connect() as connection:
@@ -130,12 +157,19 @@ async def verify(engine: AsyncEngine, key: bytes) -> Report:
         problems.append(Problem("missing", last + 1, f"records {gap} are missing (the tail)"))
     elif last == head.seq and prev_hash != head.head_hash:
         problems.append(Problem("altered", last, "the last record is not the chain head"))
-    if head.seq and not signature_valid(key, head.seq, head.head_hash, head.signature):
-        problems.append(Problem("head", head.seq, "the chain head's signature is not valid"))
+    if head.seq and (problem := _signature(keys, "head", head.seq, head)) is not None:
+        problems.append(problem)
+    elif head.seq and (head.key_id or LEGACY_ID) != keys.current_id:
+        report.warnings.append(
+            f"the chain head is signed with the retired key {head.key_id or LEGACY_ID!r}, not "
+            f"the current key {keys.current_id!r}: expected until the first request after a "
+            "rotation; if requests were served since, the log may have been cut back"
+        )
     for c in checkpoints:
         report.checkpoints += 1
-        if not signature_valid(key, c.id, c.record_hash, c.signature):
-            problems.append(Problem("checkpoint", c.id, "the checkpoint's signature is not valid"))
+        report.signed_by[c.key_id or LEGACY_ID] += 1
+        if (problem := _signature(keys, "checkpoint", c.id, c)) is not None:
+            problems.append(problem)
         elif hashes[c.id] != c.record_hash:
             problems.append(Problem("checkpoint", c.id, "differs from the signed checkpoint"))
     problems.sort(key=lambda p: p.record_id)

@@ -11,7 +11,7 @@ import typer
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from hub.audit.export import csv_header, csv_line, jsonl_line, records
-from hub.audit.store import SigningKeyMissing, signing_key
+from hub.audit.store import SigningKeyError, signing_key
 from hub.audit.verify import Report, describe, verify
 from hub.cli._run import with_engine
 from hub.settings import get_settings
@@ -36,15 +36,23 @@ def _moment(text: str | None, option: str) -> datetime | None:
     return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)
 
 
+def _by_key(report: Report) -> str:
+    """Which keys signed the checkpoints, when more than one did (after a rotation)."""
+    if len(report.signed_by) < 2:
+        return ""
+    return " (" + ", ".join(f"{n} with key {k!r}" for k, n in report.signed_by.items()) + ")"
+
+
 @app.command("verify")
 def verify_command(
     quiet: bool = typer.Option(False, "--quiet", "-q", help="Print only problems."),
 ) -> None:
     """Walk the whole chain; exit 1 naming the first altered, missing, inserted or reordered
-    record (then every other problem found)."""
+    record (then every other problem found). Signatures are checked with the key whose id is
+    stored with them: keep retired keys in HUB_AUDIT_SIGNING_KEYS."""
     try:
         key = signing_key(get_settings())
-    except SigningKeyMissing as error:
+    except SigningKeyError as error:
         typer.echo(f"error: {error}", err=True)
         raise typer.Exit(2) from None
 
@@ -52,11 +60,13 @@ def verify_command(
         return await verify(engine, key)
 
     report = with_engine(run)
+    for warning in report.warnings:
+        typer.echo(f"warning: {warning}", err=True)
     if report.ok:
         if not quiet:
             typer.echo(
-                f"ok: {report.records} records, {report.checkpoints} signed checkpoints, "
-                "chain intact"
+                f"ok: {report.records} records, {report.checkpoints} signed checkpoints"
+                f"{_by_key(report)}, chain intact"
             )
         return
     first = report.problems[0]

@@ -15,6 +15,10 @@ with `application/graphql-response+json`, no `data`) and marks the access record
   field costs what its selection costs (scalars 0; plain lists such as `region.authorities` count
   once, not per element). Variables are resolved, so `first: $n` costs what `$n` says. With the
   defaults one full page (`first: 5000`) passes and nested pages are bounded.
+
+A field whose SQL statement the database stopped (HUB_DB_STATEMENT_TIMEOUT_MS, see hub.db)
+answers TIMEOUT with its path, like the operation's own timeout: an execution error (HTTP 200),
+and the access record is marked "limited" too.
 """
 
 from __future__ import annotations
@@ -47,6 +51,7 @@ from graphql.language import Visitor
 from graphql.validation import NoSchemaIntrospectionCustomRule
 from strawberry.extensions import AddValidationRules, SchemaExtension
 
+from hub.db import is_statement_timeout
 from hub.settings import Settings
 
 LIMIT_CODES = frozenset(
@@ -256,6 +261,23 @@ class DocumentLimits(SchemaExtension):
         if (state := REQUEST.get()) is not None:
             state.executing = True
         yield
+        result = self.execution_context.result
+        if result is not None and isinstance(result.errors, list):
+            # in place: the same list is the context's pre_execution_errors
+            result.errors[:] = [self.statement_timeout(e) for e in result.errors]
+
+    def statement_timeout(self, error: GraphQLError) -> GraphQLError:
+        """A field whose SQL statement the database stopped (HUB_DB_STATEMENT_TIMEOUT_MS)
+        answers TIMEOUT, not an internal error: the request ran into a limit."""
+        if not is_statement_timeout(error.original_error):
+            return error
+        limit = self.settings.db_statement_timeout_ms
+        return GraphQLError(
+            f"a database statement took longer than {limit} ms and was stopped",
+            nodes=error.nodes,
+            path=error.path,
+            extensions={"code": "TIMEOUT", "limit": limit},
+        )
 
 
 def limits_extension(settings: Settings) -> type[SchemaExtension]:

@@ -69,6 +69,7 @@ class AccessChainHead(Base):
     seq: Mapped[int] = mapped_column(BigInteger)
     head_hash: Mapped[str] = mapped_column(String(64))
     signature: Mapped[str | None] = mapped_column(String(64))
+    key_id: Mapped[str | None] = mapped_column(String(32))  # NULL: the `default` key
 
 
 class AccessCheckpoint(Base):
@@ -80,3 +81,4 @@ class AccessCheckpoint(Base):
     at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
     record_hash: Mapped[str] = mapped_column(String(64))
     signature: Mapped[str] = mapped_column(String(64))
+    key_id: Mapped[str | None] = mapped_column(String(32))  # NULL: the `default` key
