@@ -1,7 +1,15 @@
 """The HTTP edge: health endpoints, authentication, GraphiQL."""
 
+import gc
+from pathlib import Path
+
+import pytest
+from starlette.applications import Starlette
+
 from hub.cli.demo import EXAMPLES
+from hub.cli.serve import GC_THRESHOLDS, served_app
 from hub.models.enums import Role
+from hub.settings import get_settings
 from tests.support import World
 
 QUERY = {"query": "{ regions { code } }"}
@@ -54,3 +62,21 @@ async def test_the_demo_example_requests_work_for_their_roles(world: World) -> N
         body = await world.graphql(role, EXAMPLES[role.value])
         assert "errors" not in body, (role, body)
         assert body["data"], role
+
+
+def test_the_served_app_freezes_start_up_out_of_the_collector(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    """`hub serve` builds the app, freezes what start-up made and makes collections rarer."""
+    monkeypatch.setenv("HUB_DATABASE_URL", f"sqlite+aiosqlite:///{tmp_path / 'hub.db'}")
+    get_settings.cache_clear()
+    thresholds = gc.get_threshold()
+    try:
+        app = served_app()
+        assert isinstance(app, Starlette)
+        assert gc.get_freeze_count() > 0
+        assert gc.get_threshold() == GC_THRESHOLDS
+    finally:
+        gc.unfreeze()
+        gc.set_threshold(*thresholds)
+        get_settings.cache_clear()

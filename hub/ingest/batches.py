@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import ColumnElement, Row, Select, Table, false, func, select, true
+from sqlalchemy import ColumnElement, Row, Select, Table, false, func, literal, select, true
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from hub.authz import Action
@@ -30,6 +30,10 @@ _RECORD_TABLES = (_OBSERVATION, _ASSESSMENT, _FLAG)
 _SOURCE: Table = Source.__table__  # type: ignore[assignment]
 _ORGANISATION: Table = Organisation.__table__  # type: ignore[assignment]
 _PRINCIPAL: Table = Principal.__table__  # type: ignore[assignment]
+
+
+# records written, per kind (model name), authority and source: what an access record names
+Touched = Counter[tuple[str, int | None, int | None]]
 
 
 @dataclass(frozen=True, slots=True)
@@ -60,8 +64,14 @@ def _counted(supersedes: bool) -> ColumnElement[int]:
     return total
 
 
-def _views() -> Select[Any]:
-    inserted, superseded = _counted(False), _counted(True)
+def _views(written: tuple[int, int] | None = None) -> Select[Any]:
+    created: ColumnElement[int]
+    superseded: ColumnElement[int]
+    if written is None:
+        inserted, superseded = _counted(False), _counted(True)
+        created = inserted - superseded
+    else:  # known by the caller, who wrote the records in this transaction
+        created, superseded = literal(written[0]), literal(written[1])
     return (
         select(
             BATCH.c.id,
@@ -72,7 +82,7 @@ def _views() -> Select[Any]:
             BATCH.c.status,
             BATCH.c.idempotency_key,
             BATCH.c.row_count,
-            (inserted - superseded).label("created"),
+            created.label("created"),
             superseded.label("superseded"),
             BATCH.c.error_count,
             BATCH.c.errors,
@@ -91,9 +101,16 @@ def _view(row: Row[Any]) -> BatchView:
     return BatchView(**data)
 
 
-async def batch_view(session: AsyncSession, batch_id: int) -> BatchView:
-    """One batch as its submitter sees it (no policy: for the engine's own answer)."""
-    return _view((await session.execute(_views().where(BATCH.c.id == batch_id))).one())
+async def batch_view(
+    session: AsyncSession, batch_id: int, written: tuple[int, int] | None = None
+) -> BatchView:
+    """One batch as its submitter sees it (no policy: for the engine's own answer).
+
+    `written`: the records it created and superseded, when the caller has just written them
+    (they are counted otherwise).
+    """
+    stmt = _views(written).where(BATCH.c.id == batch_id)
+    return _view((await session.execute(stmt)).one())
 
 
 def may_read_batches(reader: Reader) -> ColumnElement[bool]:
@@ -134,11 +151,9 @@ async def visible_batches(
     return Page(rows=[_view(r) for r in found.rows], has_next=found.has_next)
 
 
-async def batch_touches(
-    sessions: async_sessionmaker[AsyncSession], batch_id: int
-) -> Counter[tuple[str, int | None, int | None]]:
+async def batch_touches(sessions: async_sessionmaker[AsyncSession], batch_id: int) -> Touched:
     """Records a batch wrote, per kind, authority and source: what its access record names."""
-    touched: Counter[tuple[str, int | None, int | None]] = Counter()
+    touched: Touched = Counter()
     async with sessions() as session:
         kinds = (("Observation", Observation), ("Assessment", Assessment), ("Flag", Flag))
         for kind, table in kinds:

@@ -28,12 +28,17 @@ def _cached(convert: Cached) -> ColumnConverter:
     def run(values: Sequence[Any]) -> list[Any]:
         try:
             return list(map(lookup, values))
-        except (KeyError, TypeError):
+        except KeyError:
             pass
         try:
-            return [convert(v) for v in values]  # fills the cache for the next block
+            for value in set(values).difference(convert.cache):
+                convert(value)  # each new value once: it is cached, unless the cache is full
+            return list(map(lookup, values))
+        except KeyError:
+            pass
         except ValueError:
             raise SlowPath from None
+        return [convert(v) for v in values]
 
     return run
 

@@ -8,6 +8,7 @@ and recorded as rejected with every problem. An idempotency key makes a retry ex
 from __future__ import annotations
 
 import re
+from collections import Counter
 from collections.abc import AsyncIterator, Callable
 from contextlib import aclosing
 from dataclasses import dataclass
@@ -20,8 +21,8 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from hub.auth.principal import AuthenticatedPrincipal
 from hub.authz import Action, Authorizer
 from hub.authz.resources import SourceRef, SubmissionTarget
-from hub.db import unit_of_work
-from hub.ingest.batches import BATCH, BatchView, batch_view
+from hub.db import INGEST_LOCK, take_turns, unit_of_work
+from hub.ingest.batches import BATCH, BatchView, Touched, batch_view
 from hub.ingest.body import Body, PayloadTooLarge
 from hub.ingest.catalogue import Catalogue, NoAdapter, UnknownDataset
 from hub.ingest.errors import (
@@ -35,6 +36,7 @@ from hub.ingest.errors import (
 from hub.ingest.fields import Lookups
 from hub.ingest.problems import Problems
 from hub.ingest.readers import Stop, read
+from hub.ingest.records import KINDS
 from hub.ingest.spec import AdapterSpec, DatasetSpec, Format
 from hub.ingest.store import BatchContext, Writer
 from hub.ingest.validate import RowValidator
@@ -42,6 +44,7 @@ from hub.models import Authority, Indicator, Source
 from hub.models.base import utcnow
 from hub.models.enums import BatchStatus
 from hub.settings import Settings
+from hub.signals import signal_batch
 
 _KEY = re.compile(r"[\x21-\x7e]{1,128}")  # printable ASCII, as HTTP headers carry it
 
@@ -58,6 +61,7 @@ class Submission:
 class Outcome:
     batch: BatchView
     replayed: bool  # True: the key was seen with this payload; this is the original result
+    touched: Touched | None = None  # what the batch wrote, for its access record (None: replay)
 
 
 @dataclass(frozen=True, slots=True)
@@ -108,7 +112,8 @@ class Ingestor:
             existing = None if key is None else await self._existing(principal, key)
             if existing is None:
                 try:
-                    return Outcome(await self._apply(principal, submission, target, body), False)
+                    applied, touched = await self._apply(principal, submission, target, body)
+                    return Outcome(await signal_batch(self.sessions, applied), False, touched)
                 except _KeyTaken:  # a concurrent request with this key committed first
                     assert key is not None
                     existing = await self._existing(principal, key)
@@ -195,7 +200,7 @@ class Ingestor:
 
     async def _apply(
         self, principal: AuthenticatedPrincipal, s: Submission, target: _Target, body: Body
-    ) -> BatchView:
+    ) -> tuple[BatchView, Touched]:
         received_at = utcnow()
         lookups = await self._lookups()
         problems = Problems(self.settings.ingest_max_errors)
@@ -224,6 +229,8 @@ class Ingestor:
                     if s.idempotency_key is None:
                         raise
                     raise _KeyTaken from None
+                # batches of one source look up and supersede current values in turn
+                await take_turns(connection, INGEST_LOCK, target.source.id)
                 context = BatchContext(batch_id, target.source.id, received_at)
                 writer = Writer(
                     connection,
@@ -254,10 +261,15 @@ class Ingestor:
                         completed_at=utcnow(),
                     )
                 )
-                return await batch_view(session, batch_id)
+                written = (writer.inserted - writer.superseded, writer.superseded)
+                kind = KINDS[target.dataset.record].model
+                touched: Touched = Counter(
+                    {(kind, a, target.source.id): n for a, n in writer.touched.items()}
+                )
+                return await batch_view(session, batch_id, written), touched
         except _Rejected:
             pass
-        return await self._reject(values, body, validator.rows, problems)
+        return await self._reject(values, body, validator.rows, problems), Counter()
 
     async def _reject(
         self, values: dict[str, Any], body: Body, rows: int, problems: Problems

@@ -98,7 +98,10 @@ def ingest_route(ingestor: Ingestor) -> Route:
         except ClientDisconnect:
             return Response(status_code=400)  # nobody is left to read an answer
         if (draft := CURRENT.get()) is not None and not outcome.replayed:
-            draft.touched = await batch_touches(ingestor.sessions, outcome.batch.id)
+            touched = outcome.touched
+            if touched is None:
+                touched = await batch_touches(ingestor.sessions, outcome.batch.id)
+            draft.touched = touched
         return _answer(outcome)
 
     return Route("/ingest/{source}", endpoint, methods=["POST"])

@@ -1,8 +1,11 @@
 """Streaming readers: CSV, a JSON array, or NDJSON, parsed as the bytes arrive.
 
 Memory stays flat however large the body: text is decoded incrementally, and only complete records
-are parsed. Bytes that are not UTF-8 are kept (as surrogate escapes) so the report can point at
-the row and field that holds them instead of failing the whole file at the first one.
+are parsed. Plain CSV (no quotes, every row as wide as the header: nearly every block of a large
+file) is split on commas and newlines straight into columns, with no object per row; anything
+else is read by the csv module. Bytes that are not UTF-8 are kept (as surrogate escapes) so the
+report can point at the row and field that holds them instead of failing the whole file at the
+first one.
 """
 
 from __future__ import annotations
@@ -12,12 +15,13 @@ import csv
 import io
 import json
 import re
-from collections.abc import AsyncGenerator, AsyncIterator
+from collections.abc import AsyncGenerator, AsyncIterator, Iterator, Sequence
 from contextlib import aclosing
+from itertools import repeat
 from typing import Any
 
 from hub.ingest.spec import Format
-from hub.ingest.validate import Records, RowValidator
+from hub.ingest.validate import Block, Records, RowValidator
 
 MAX_RECORD_CHARS = 1 << 20  # a single record longer than this is refused
 _SURROGATE = re.compile("[\udc80-\udcff]")
@@ -66,6 +70,46 @@ def _record_end(text: str) -> int:
     return end + 1
 
 
+def _first_record_end(text: str) -> int:
+    """Where the first CSV record of `text` ends (0: not in `text`)."""
+    end, quotes = text.find("\n"), 0
+    start = 0
+    while end >= 0:
+        quotes += text.count('"', start, end)
+        if quotes % 2 == 0:
+            return end + 1
+        start, end = end, text.find("\n", end + 1)
+    return 0
+
+
+def _plain(text: str, width: int) -> list[list[str]] | None:
+    """The columns of `text` (whole records) when it is plain CSV, read by splitting, without
+    an object per row; None when the csv module must read it.
+
+    Plain: no quote, NUL or lone CR, no blank line, no field over the csv module's limit, and
+    every record exactly `width` fields. The csv module reads such text into the same fields.
+    """
+    if '"' in text or "\x00" in text:
+        return None
+    if "\r" in text:
+        text = text.replace("\r\n", "\n")
+        if "\r" in text:
+            return None
+    text = text.removesuffix("\n")
+    lines = text.split("\n")
+    if "" in lines or set(map(str.count, lines, repeat(","))) != {width - 1}:
+        return None
+    limit = csv.field_size_limit()
+    if len(text) > limit and max(map(len, lines)) > limit:
+        return None  # perhaps a field is longer than the csv module allows: let it say so
+    fields = text.replace("\n", ",").split(",")
+    return [fields[i::width] for i in range(width)]
+
+
+def _columns(rows: list[list[str]], width: int) -> Sequence[Sequence[str]]:
+    return list(zip(*rows, strict=True)) if rows else [()] * width
+
+
 class _Csv:
     def __init__(self, validator: RowValidator) -> None:
         self.v = validator
@@ -73,25 +117,53 @@ class _Csv:
         self.header: list[str] | None = None
         self.plan: list[int | None] | None = None
 
-    def block(self, text: str) -> Records:
+    def blocks(self, text: str) -> Iterator[Block]:
+        """The valid records of `text`, which holds whole CSV records.
+
+        Until the header is read, one record at a time: the header (and any blank or unreadable
+        lines before it) is read carefully, the rest of the text as any later block.
+        """
+        while self.header is None and text:
+            end = _first_record_end(text) or len(text)
+            yield self.block(text[:end])
+            text = text[end:]
+        if text:
+            yield self.block(text)
+
+    def block(self, text: str) -> Block:
         """The valid records of `text`, which holds whole CSV records."""
-        dirty = _SURROGATE.search(text) is not None
+        dirty = not text.isascii() and _SURROGATE.search(text) is not None
+        plain = None if self.header is None or dirty else _plain(text, len(self.header))
+        numbers: Sequence[int]
+        columns: Sequence[Sequence[str]]
+        if plain is not None:
+            first = self.row + 1
+            self.row += len(plain[0])
+            numbers, columns = range(first, self.row + 1), plain
+        else:
+            numbers, rows = self._rows(text, dirty)
+            columns = _columns(rows, len(self.header or ()))
+        self.v.rows = self.row
+        if self.plan is None:
+            return Block.of([], self.v.width)
+        return self.v.block(numbers, columns, self.plan)
+
+    def _rows(self, text: str, dirty: bool) -> tuple[list[int], list[list[str]]]:
+        """Row numbers and fields of the records of `text` that are as wide as the header."""
         try:
             parsed = list(csv.reader(io.StringIO(text)))
         except csv.Error:
             parsed = None  # read it again record by record, to say which one is wrong
         if parsed is None or dirty or self.header is None:
-            numbers, rows = self._careful(text, dirty)
-        else:
-            if [] in parsed:
-                parsed = [fields for fields in parsed if fields]
-            first = self.row + 1
-            self.row += len(parsed)
-            numbers, rows = list(range(first, self.row + 1)), parsed
-            if set(map(len, parsed)) != {len(self.header)}:
-                numbers, rows = self._same_width(numbers, parsed)
-        self.v.rows = self.row
-        return [] if self.plan is None else self.v.block(numbers, rows, self.plan)
+            return self._careful(text, dirty)
+        if [] in parsed:
+            parsed = [fields for fields in parsed if fields]
+        first = self.row + 1
+        self.row += len(parsed)
+        numbers = list(range(first, self.row + 1))
+        if set(map(len, parsed)) != {len(self.header)}:
+            return self._same_width(numbers, parsed)
+        return numbers, parsed
 
     def _careful(self, text: str, dirty: bool) -> tuple[list[int], list[list[str]]]:
         numbers: list[int] = []
@@ -149,15 +221,16 @@ def _bad_text(v: RowValidator, row: int, names: list[str], values: list[Any]) ->
 
 async def read_csv(
     text: AsyncIterator[str], validator: RowValidator
-) -> AsyncGenerator[Records, None]:
+) -> AsyncGenerator[Block, None]:
     parser = _Csv(validator)
     pending = ""
     async for chunk in text:
         pending += chunk
         end = _record_end(pending)
         if end:
-            block, pending = pending[:end], pending[end:]
-            yield parser.block(block)
+            records, pending = pending[:end], pending[end:]
+            for block in parser.blocks(records):
+                yield block
         elif len(pending) > MAX_RECORD_CHARS:
             reason = "no end of record within 1 MiB: is a quote character unbalanced?"
             validator.problems.add(parser.row + 1, None, None, reason)
@@ -166,7 +239,8 @@ async def read_csv(
         reason = "ends inside a quoted value: the file is truncated, or a quote is unbalanced"
         validator.problems.add(parser.row + 1, None, pending[:80], reason)
     elif pending.strip():
-        yield parser.block(pending)
+        for block in parser.blocks(pending):
+            yield block
     if parser.header is None:
         validator.problems.add(None, None, None, "the file is empty: no header row")
 
@@ -248,16 +322,16 @@ class _Json:
 
 async def read_json(
     text: AsyncIterator[str], validator: RowValidator, lines: bool
-) -> AsyncGenerator[Records, None]:
+) -> AsyncGenerator[Block, None]:
     parser = _Json(validator, lines)
     async for chunk in text:
-        yield parser.feed(chunk)
-    yield parser.finish()
+        yield Block.of(parser.feed(chunk), validator.width)
+    yield Block.of(parser.finish(), validator.width)
 
 
 async def read(
     fmt: Format, body: AsyncIterator[bytes], validator: RowValidator
-) -> AsyncGenerator[Records, None]:
+) -> AsyncGenerator[Block, None]:
     """Blocks of valid records as the body streams in; problems go to the validator's list.
 
     Raises Stop when the rest of the body cannot be read (after reporting why).

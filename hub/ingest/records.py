@@ -22,6 +22,7 @@ class RecordKind(StrEnum):
 
 @dataclass(frozen=True, slots=True)
 class KindInfo:
+    model: str  # the model's name, as access records name what they touched
     table: Table
     columns: tuple[str, ...]  # what a validated record holds, in this order
     key: tuple[str, ...]  # with the source: what makes two records versions of one fact
@@ -39,6 +40,7 @@ TARGET_COLUMNS: dict[str, tuple[str, ...]] = {
 
 KINDS: dict[RecordKind, KindInfo] = {
     RecordKind.OBSERVATION: KindInfo(
+        model=Observation.__name__,
         table=Observation.__table__,  # type: ignore[arg-type]
         columns=(
             "authority_id",
@@ -54,6 +56,7 @@ KINDS: dict[RecordKind, KindInfo] = {
         required=frozenset({"authority", "indicator", "period", "status"}),
     ),
     RecordKind.ASSESSMENT: KindInfo(
+        model=Assessment.__name__,
         table=Assessment.__table__,  # type: ignore[arg-type]
         columns=(
             "authority_id",
@@ -69,6 +72,7 @@ KINDS: dict[RecordKind, KindInfo] = {
         required=frozenset({"authority", "framework", "period", "published_on", "status"}),
     ),
     RecordKind.FLAG: KindInfo(
+        model=Flag.__name__,
         table=Flag.__table__,  # type: ignore[arg-type]
         columns=(
             "authority_id",

@@ -6,9 +6,9 @@ front, so validating a row is one pass over its values.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
-from itertools import repeat
+from operator import itemgetter
 from typing import Any
 
 from hub.ingest.columns import ColumnConverter, SlowPath, column_converter
@@ -22,6 +22,22 @@ from hub.ingest.spec import AdapterSpec, DatasetSpec, FieldSpec, FieldType
 MaySubmitFor = Callable[[int], bool]
 # (row number, record) of the valid rows of a block
 Records = list[tuple[int, tuple[Any, ...]]]
+
+
+@dataclass(frozen=True, slots=True)
+class Block:
+    """Valid records of a block, column by column: the fast path makes no object per row, and
+    the writer hands columns to the driver as they are."""
+
+    rows: Sequence[int]  # row numbers
+    columns: Sequence[Sequence[Any]]  # one per column of the record kind, each as long as rows
+
+    @classmethod
+    def of(cls, records: Records, width: int) -> Block:
+        """The block of records made row by row (the careful path, JSON)."""
+        if not records:
+            return cls((), [()] * width)
+        return cls([row for row, _ in records], list(zip(*(r for _, r in records), strict=True)))
 
 
 @dataclass(frozen=True, slots=True)
@@ -54,7 +70,8 @@ class RowValidator:
         self._may_submit_for = may_submit_for
         self._allowed: dict[int, bool] = {}
         self._authority = info.index("authority_id")
-        self._template: list[Any] = [None] * len(info.columns)
+        self.width = len(info.columns)
+        self._template: list[Any] = [None] * self.width
         for target, value in dataset.constants.items():
             self._template[info.index(target)] = value
         slots = []
@@ -91,24 +108,27 @@ class RowValidator:
                 usable = False
         return where if usable else None
 
-    def block(self, numbers: list[int], rows: list[list[str]], plan: list[int | None]) -> Records:
-        """Records of CSV rows (each as wide as the header) laid out by `plan`."""
-        if not rows:
-            return []
+    def block(
+        self, numbers: Sequence[int], columns: Sequence[Sequence[str]], plan: list[int | None]
+    ) -> Block:
+        """Records of CSV rows given column by column (as the header has them), laid out by
+        `plan`."""
+        if not numbers:
+            return Block.of([], self.width)
         if self._hook is None:
             try:
-                return self._fast(numbers, rows, plan)
+                return self._fast(numbers, columns, plan)
             except SlowPath:
                 pass
         out: Records = []
-        for row, fields in zip(numbers, rows, strict=True):
+        for row, fields in zip(numbers, zip(*columns, strict=True), strict=True):
             values = [None if i is None else fields[i] for i in plan]
             if self._hook is not None:
                 values = self._hooked(values)
             record = self.record(row, values)
             if record is not None:
                 out.append((row, record))
-        return out
+        return Block.of(out, self.width)
 
     def _hooked(self, values: list[Any]) -> list[Any]:
         """The dataset's hook applied to one row's values (in field order)."""
@@ -116,24 +136,25 @@ class RowValidator:
         rewritten = self._hook(dict(zip(self.columns, values, strict=True)))
         return [rewritten.get(column) for column in self.columns]
 
-    def _fast(self, numbers: list[int], rows: list[list[str]], plan: list[int | None]) -> Records:
+    def _fast(
+        self, numbers: Sequence[int], columns: Sequence[Sequence[str]], plan: list[int | None]
+    ) -> Block:
         """The whole block column by column (hub.ingest.columns); SlowPath on any doubt."""
-        n = len(rows)
-        by_position = list(zip(*rows, strict=True))
-        outputs: list[Iterable[Any]] = [repeat(value, n) for value in self._template]
+        n = len(numbers)
+        outputs: list[Sequence[Any]] = [(value,) * n for value in self._template]
         for slot, position in zip(self._slots, plan, strict=True):
-            converted = slot.column(("",) * n if position is None else by_position[position])
+            converted = slot.column(("",) * n if position is None else columns[position])
             if slot.single:
                 outputs[slot.targets[0]] = converted
                 continue
             if None in converted:
                 raise SlowPath
-            for target, part in zip(slot.targets, zip(*converted, strict=True), strict=True):
-                outputs[target] = part
-        authorities: list[int] = outputs[self._authority]  # type: ignore[assignment]
+            for at, target in enumerate(slot.targets):  # no zip(*converted): an object a row
+                outputs[target] = list(map(itemgetter(at), converted))
+        authorities: Sequence[int] = outputs[self._authority]
         if not all(self._may_report_on(a) for a in set(authorities)):
             raise SlowPath
-        return list(zip(numbers, zip(*outputs, strict=True), strict=True))
+        return Block(numbers, outputs)
 
     def from_mapping(self, row: int, data: Mapping[str, Any]) -> tuple[Any, ...] | None:
         """A record from a JSON object; unexpected keys are problems."""
