@@ -251,6 +251,27 @@ async def authenticate(
     )
 
 
+async def token_lapse(
+    session: AsyncSession, token_id: int, now: datetime | None = None
+) -> str | None:
+    """Why a token that authenticated earlier no longer stands (`revoked`, `expired`, or
+    `unknown` once deleted), or None while it is valid. One statement by primary key: cheap
+    enough for a long-lived connection (a live subscription) to repeat before each delivery."""
+    row = (
+        await session.execute(
+            select(ApiToken.revoked_at, ApiToken.expires_at).where(ApiToken.id == token_id)
+        )
+    ).one_or_none()
+    if row is None:
+        return "unknown"
+    revoked_at, expires_at = row
+    if revoked_at is not None:
+        return "revoked"
+    if expires_at <= (now or utcnow()):
+        return "expired"
+    return None
+
+
 async def list_tokens(session: AsyncSession, *, org_code: str | None = None) -> list[TokenInfo]:
     """Every token (of one organisation, if `org_code` is given), oldest first."""
     query = (

@@ -58,6 +58,11 @@ def sourced_record_fields(table: Table) -> RowFields:
     return _record_fields(table, theme.scalar_subquery())
 
 
+def alert_fields(table: Table) -> RowFields:
+    """Fields of an alert: those of its evidence, whose theme it keeps."""
+    return _record_fields(table, table.c.theme_code)
+
+
 def grant_lines() -> FromClause:
     """A fresh alias of every agreement version's lines, whatever their state: the policy
     decides which states, dates and versions count."""
@@ -127,4 +132,5 @@ ROW_FIELDS: dict[str, Callable[[Table], RowFields]] = {
     "Observation": observation_fields,
     "Assessment": sourced_record_fields,
     "Flag": sourced_record_fields,
+    "Alert": alert_fields,
 }

@@ -51,6 +51,13 @@ class Flag(PerformanceRecord):
     pass
 
 
+class Alert:
+    """An early-warning alert: authority_id and the fields of the records that raised it
+    (source_id, source_organisation_id, theme_code, status; the first three nil when no
+    source's record did). Not a PerformanceRecord: alerts are for analysts, and their own
+    rules (policies/alerts.polar) say who else reads what of them."""
+
+
 class Agreement:
     """An information-sharing agreement: id, authority_id."""
 
@@ -70,6 +77,7 @@ POLICY_CLASSES: tuple[type, ...] = (
     Observation,
     Assessment,
     Flag,
+    Alert,
 )
 
 

@@ -4,7 +4,9 @@ Each token may make HUB_RATE_LIMIT_BURST requests at once and HUB_RATE_LIMIT_PER
 sustained; beyond that it gets HTTP 429 with `Retry-After` and a RATE_LIMITED error. The buckets
 live in the process: with several hub processes behind a load balancer each keeps its own, so a
 client may reach up to N times the rate (put a shared limit in the load balancer if that matters).
-Only authenticated requests count (the middleware sits inside authentication).
+Only authenticated requests count (the middleware sits inside authentication). Websockets share
+the same buckets: a connection_init and each subscription start take one (see
+hub/graphql/types/live.py).
 """
 
 from __future__ import annotations
@@ -56,10 +58,21 @@ class TokenBuckets:
         return (1 - bucket.tokens) / self.rate
 
 
+def token_buckets(per_minute: int, burst: int) -> TokenBuckets | None:
+    """The application's buckets; None where the limit is off (HUB_RATE_LIMIT_PER_MINUTE=0)."""
+    return TokenBuckets(per_minute, burst) if per_minute > 0 else None
+
+
+def limited(wait: float) -> tuple[int, str]:
+    """The whole seconds to wait, and the message saying so, for a refusal after `take`."""
+    seconds = max(1, math.ceil(wait))
+    return seconds, f"too many requests with this token: try again in {seconds} s"
+
+
 class RateLimitMiddleware:
-    def __init__(self, app: ASGIApp, per_minute: int, burst: int) -> None:
+    def __init__(self, app: ASGIApp, buckets: TokenBuckets | None) -> None:
         self.app = app
-        self.buckets = TokenBuckets(per_minute, burst) if per_minute > 0 else None
+        self.buckets = buckets
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         principal = scope.get("state", {}).get("principal")
@@ -71,12 +84,9 @@ class RateLimitMiddleware:
             await self.app(scope, receive, send)
             return
         accept = next((v.decode("latin-1") for k, v in scope["headers"] if k == b"accept"), None)
-        seconds = max(1, math.ceil(wait))
+        seconds, message = limited(wait)
         response = json_response(
-            error_body(
-                "RATE_LIMITED",
-                f"too many requests with this token: try again in {seconds} s",
-            ),
+            error_body("RATE_LIMITED", message),
             429,
             response_media_type(accept) or JSON,
             {"Retry-After": str(seconds)},

@@ -8,6 +8,7 @@ from hub.models.agreement import (
     AgreementVersion,
     MutualityStatement,
 )
+from hub.models.alerts import Alert, AlertState, Commitment, CommitmentKind, Severity
 from hub.models.audit import AccessRecord
 from hub.models.base import Base
 from hub.models.catalogue import Indicator, Source
@@ -24,10 +25,14 @@ __all__ = [
     "AgreementPurpose",
     "AgreementRecipient",
     "AgreementVersion",
+    "Alert",
+    "AlertState",
     "ApiToken",
     "Assessment",
     "Authority",
     "Base",
+    "Commitment",
+    "CommitmentKind",
     "Concern",
     "Flag",
     "Indicator",
@@ -37,6 +42,7 @@ __all__ = [
     "Organisation",
     "Principal",
     "Region",
+    "Severity",
     "Source",
     "Theme",
 ]

@@ -26,6 +26,7 @@ from hub.models import (
     Theme,
 )
 from hub.models.enums import AgreementState, MutualityState, Purpose
+from hub.signals.evaluate import after_mutuality
 
 MAX_REFERENCE = 64  # agreement.reference
 MAX_TEXT = 10_000  # lawful basis, retention, change note
@@ -306,4 +307,5 @@ async def record_mutuality(
     )
     session.add(statement)
     await session.flush()
+    await after_mutuality(session, authority_id)  # a withdrawal raises an early warning
     return statement

@@ -1,0 +1,210 @@
+"""Evaluate the rules over a scope and raise the alerts they find, in one transaction.
+
+One statement per rule that applies to the scope, its rows streamed, and one INSERT per chunk of
+findings (one in all for the usual batch): an alert already open (or acknowledged) for the same
+rule, authority and subject is not raised again (the partial unique index decides, so two
+processes cannot both raise it).
+
+A batch is evaluated exactly once: the transaction that raises its alerts first claims it by
+setting `ingest_batch.signals_checked_at` (PostgreSQL: skipping a batch another transaction holds
+rather than waiting for it). A batch applied but never claimed (its process died in between, or
+the evaluation failed) is picked up by `recover`.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Sequence
+from dataclasses import dataclass, field, replace
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy import Select, Table, select, text, update
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from hub.db import unit_of_work
+from hub.models import Alert, IngestBatch
+from hub.models.alerts import NOT_CLOSED, AlertState
+from hub.models.base import utcnow
+from hub.models.enums import BatchStatus
+from hub.signals.broker import announce
+from hub.signals.findings import Finding, Scope
+from hub.signals.kinds import KINDS
+from hub.signals.rules import Rule, load_rules
+
+log = logging.getLogger("hub.signals")
+ALERT: Table = Alert.__table__  # type: ignore[assignment]
+_RULES: tuple[Rule, ...] | None = None
+
+
+def rules() -> tuple[Rule, ...]:
+    """The rules of signals/rules.yaml, read once per process."""
+    global _RULES
+    if _RULES is None:
+        _RULES = load_rules()
+    return _RULES
+
+
+CHUNK = 2000  # findings held in memory, and inserted, at a time
+
+
+def _row(rule: Rule, finding: Finding, scope: Scope, now: datetime) -> dict[str, Any]:
+    return {
+        "rule": rule.code,
+        "kind": rule.kind,
+        "subject": finding.subject,
+        "title": rule.title,
+        "description": finding.description,
+        "severity": rule.severity,
+        "state": AlertState.OPEN,
+        "authority_id": finding.authority_id,
+        "source_id": finding.source_id,
+        "theme_code": finding.theme_code,
+        "status": finding.status,
+        "batch_id": scope.batch_id,
+        "evidence": finding.evidence,
+        "raised_at": now,
+    }
+
+
+async def _insert(session: AsyncSession, values: list[dict[str, Any]]) -> list[int]:
+    """Raise a chunk of alerts; those already open (or acknowledged) are left alone."""
+    dialect = postgresql if session.get_bind().dialect.name == "postgresql" else sqlite
+    stmt = (
+        dialect.insert(ALERT)
+        .on_conflict_do_nothing(
+            index_elements=["rule", "authority_id", "subject"], index_where=NOT_CLOSED
+        )
+        .returning(ALERT.c.id)
+    )
+    # executemany: SQLAlchemy sends the rows in pages of multi-row VALUES, within the
+    # drivers' limits on bound parameters (one page for a chunk).
+    ids = list((await session.execute(stmt, values)).scalars())
+    await announce(session, ids)
+    return ids
+
+
+async def raise_alerts(
+    session: AsyncSession, scope: Scope, ruleset: Sequence[Rule] | None = None
+) -> list[int]:
+    """Evaluate `ruleset` (default: every rule) over `scope`; the ids of the alerts raised.
+
+    Each rule's rows are streamed and their alerts inserted CHUNK at a time, so the memory
+    held does not grow with the batch (a file of a million rows, a million findings). A
+    finding repeated within a chunk is raised once; across chunks the unique index keeps the
+    first one raised."""
+    scope = replace(scope, dialect=session.get_bind().dialect.name)
+    if scope.dialect == "postgresql":
+        # A cursor's plan is otherwise chosen for its first rows (cursor_tuple_fraction 0.1):
+        # fast-start nested loops that, over a big batch, outlast the statement timeout.
+        await session.execute(text("SET LOCAL cursor_tuple_fraction = 1.0"))
+    now = utcnow()
+    raised: list[int] = []
+    chunk: dict[tuple[str, int, str], dict[str, Any]] = {}
+    for rule in rules() if ruleset is None else ruleset:
+        kind = KINDS[rule.kind]
+        stmt = kind.select(rule, scope)
+        if stmt is None:
+            continue
+        # Streamed (PostgreSQL: a server-side cursor in this transaction); the inserts of
+        # full chunks run between its fetches, on the same connection.
+        result = await session.stream(stmt.execution_options(yield_per=CHUNK))
+        async for row in result:
+            finding = kind.finding(rule, row)
+            key = (rule.code, finding.authority_id, finding.subject)
+            chunk.setdefault(key, _row(rule, finding, scope, now))
+            if len(chunk) >= CHUNK:
+                raised += await _insert(session, list(chunk.values()))
+                chunk = {}
+    if chunk:
+        raised += await _insert(session, list(chunk.values()))
+    return raised
+
+
+def _pending() -> Select[int]:
+    return select(IngestBatch.id).where(
+        IngestBatch.status == BatchStatus.APPLIED, IngestBatch.signals_checked_at.is_(None)
+    )
+
+
+async def _claim(session: AsyncSession, batch_id: int) -> bool:
+    """Mark the batch checked in the session's transaction, if it is applied, unchecked and not
+    held by another transaction (which is evaluating it)."""
+    held = _pending().where(IngestBatch.id == batch_id).with_for_update(skip_locked=True)
+    stmt = (
+        update(IngestBatch)
+        .where(IngestBatch.id == held.scalar_subquery())
+        .values(signals_checked_at=utcnow())
+        .returning(IngestBatch.id)
+        .execution_options(synchronize_session=False)
+    )
+    return (await session.scalar(stmt)) is not None
+
+
+async def _evaluate(sessions: async_sessionmaker[AsyncSession], batch_id: int) -> list[int] | None:
+    """The alerts a committed batch raises (none if it was evaluated already); None if the
+    evaluation failed, leaving the batch unchecked."""
+    try:
+        async with unit_of_work(sessions) as session:
+            if not await _claim(session, batch_id):
+                return []
+            scope = Scope(today=datetime.now(UTC).date(), batch_id=batch_id)
+            return await raise_alerts(session, scope)
+    except Exception:
+        log.exception("evaluating the signal rules for batch %s failed", batch_id)
+        return None
+
+
+async def after_batch(sessions: async_sessionmaker[AsyncSession], batch_id: int) -> list[int]:
+    """Raise the alerts a committed batch triggers, unless it was evaluated already. A failure
+    here is logged, never turned into a failed ingest: the batch is applied whatever the
+    signals make of it (and stays unchecked, for `recover` to retry)."""
+    return await _evaluate(sessions, batch_id) or []
+
+
+@dataclass(slots=True)
+class Pass:
+    """What one recovery pass did: the alerts raised, and the batches whose evaluation failed
+    (left unchecked for a later pass)."""
+
+    raised: list[int] = field(default_factory=list)
+    failed: list[int] = field(default_factory=list)
+
+
+async def recovery_pass(sessions: async_sessionmaker[AsyncSession]) -> Pass:
+    """Evaluate the applied batches whose signals were never checked, oldest first, one
+    transaction each. A batch that fails is skipped for the rest of the pass."""
+    done = Pass()
+    after = 0
+    while True:
+        try:
+            async with sessions() as session:
+                stmt = _pending().where(IngestBatch.id > after).order_by(IngestBatch.id).limit(1)
+                found = await session.scalar(stmt)
+        except Exception:
+            log.exception("looking for batches whose signal rules have not run failed")
+            done.failed.append(after)
+            return done
+        if found is None:
+            return done
+        log.info("evaluating the signal rules of batch %s", found)
+        raised = await _evaluate(sessions, found)
+        if raised is None:
+            done.failed.append(found)
+        else:
+            done.raised += raised
+        after = found
+
+
+async def recover(sessions: async_sessionmaker[AsyncSession]) -> list[int]:
+    """Evaluate the applied batches whose signals were never checked, oldest first, one
+    transaction each; the ids of the alerts raised. A batch that fails is left for next time."""
+    return (await recovery_pass(sessions)).raised
+
+
+async def after_mutuality(session: AsyncSession, authority_id: int) -> list[int]:
+    """Within the caller's transaction: alerts for a mutuality statement just recorded."""
+    scope = Scope(today=datetime.now(UTC).date(), authority_ids=(authority_id,))
+    chosen = [r for r in rules() if r.kind == "mutuality_withdrawn"]
+    return await raise_alerts(session, scope, chosen)
