@@ -76,8 +76,25 @@ allow_row(actor: AuthenticatedPrincipal, "read", _request: AccessRequest, record
 
 # Nobody else reads performance records: not the hub administrator, not the auditor.
 
-# Aggregates across authorities (medians, quartiles) may use a record only where it is shared
-# with the caller and its authority's agreement allows aggregates.
+# Aggregates across authorities (medians, quartiles). An agreement that allows aggregates lets
+# its authority's records count towards hub-wide benchmarks, so RIEP and IDeA analysts aggregate
+# every such record, whatever the region and whoever the agreement names: the aggregate is not a
+# read of the record. The agreement must still be in force, permit the stated purpose, cover the
+# record and release it (provisional data only where it includes provisional data).
 allow_row(actor: AuthenticatedPrincipal, "aggregate", request: AccessRequest, record: PerformanceRecord, grant: Grant) if
+    actor.role in ["riep_analyst", "idea_analyst"] and
+    contributes_to_benchmarks(request, record, grant);
+
+# A clearing-house officer aggregates what is shared with it and allows aggregates.
+allow_row(actor: AuthenticatedPrincipal, "aggregate", request: AccessRequest, record: PerformanceRecord, grant: Grant) if
+    actor.role = "clearing_house_officer" and
     shared_under_agreement(actor, request, record, grant) and
     grant.allow_aggregates = true;
+
+contributes_to_benchmarks(request: AccessRequest, record: PerformanceRecord, grant: Grant) if
+    grant.allow_aggregates = true and
+    grant.purpose = request.purpose and
+    in_force(grant, request) and
+    grant.authority_id = record.authority_id and
+    covers(grant, record) and
+    releases(grant, record);

@@ -1,13 +1,21 @@
 """Summaries across authorities (comparison groups): only over records the caller may
-aggregate, which the policy decides per agreement (`allow_aggregates`)."""
+aggregate, which the policy decides per agreement (`allow_aggregates`).
+
+Each summary is one statement returning the group's values (at most one per authority and
+period); medians and quartiles are computed here, the same way on SQLite and PostgreSQL.
+"""
 
 import statistics
+from collections import defaultdict
 from dataclasses import dataclass
+from datetime import date
+from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import ColumnElement, Select, case, func, select
 
 from hub.authz import Action, Kind
 from hub.models import Authority, Indicator, Region
+from hub.models.enums import ObservationStatus, Polarity
 from hub.query.performance import OBSERVATION
 from hub.query.reader import Reader
 
@@ -22,6 +30,29 @@ class Summary:
     maximum: float | None
 
 
+@dataclass(frozen=True, slots=True)
+class Comparison:
+    """One authority's value for an indicator and period against its comparison groups."""
+
+    authority: str  # GSS code
+    region: str
+    authority_type: str
+    polarity: Polarity
+    value: float | None  # None: no current value the caller may read
+    regional: Summary
+    same_type: Summary
+    national: Summary
+    national_quartile: int | None  # 1 = bottom (worst, polarity-aware) .. 4 = top
+
+
+@dataclass(frozen=True, slots=True)
+class TrendPoint:
+    period: str
+    period_start: date
+    regional: Summary
+    national: Summary
+
+
 def summarise(values: list[float]) -> Summary:
     if not values:
         return Summary(0, None, None, None, None, None)
@@ -33,6 +64,70 @@ def summarise(values: list[float]) -> Summary:
     return Summary(len(ordered), ordered[0], lower, middle, upper, ordered[-1])
 
 
+def quartile(value: float | None, summary: Summary, polarity: Polarity) -> int | None:
+    """The quartile `value` falls in, 1 the worst for the indicator's polarity and 4 the best;
+    a value on a boundary counts in the worse quartile. None without a value, a group or a
+    polarity (neutral indicators have no better or worse)."""
+    if value is None or summary.count == 0 or polarity is Polarity.NEUTRAL:
+        return None
+    cuts = (summary.lower_quartile, summary.median, summary.upper_quartile)
+    bounds = [c for c in cuts if c is not None]
+    if polarity is Polarity.HIGHER_IS_BETTER:
+        return 1 + sum(1 for c in bounds if value > c)
+    return 1 + sum(1 for c in bounds if value < c)
+
+
+def _precedence() -> ColumnElement[int]:
+    """Numbers an authority's current values of one indicator and period, 1 the value that
+    counts. Supersession is per source (NI values arrive from the Audit Commission and from
+    the GO LAA datasets), so two sources may each hold a current value; the one that counts is
+    final before provisional, then the newest received, then the highest id."""
+    table = OBSERVATION
+    return (
+        func.row_number()
+        .over(
+            partition_by=(table.c.authority_id, table.c.indicator_id, table.c.period),
+            order_by=(
+                case((table.c.status == ObservationStatus.FINAL.value, 0), else_=1),
+                table.c.received_at.desc(),
+                table.c.id.desc(),
+            ),
+        )
+        .label("precedence")
+    )
+
+
+def _aggregable(reader: Reader, indicator: str, *where: ColumnElement[bool]) -> Select[Any]:
+    """Current values of `indicator` the caller may aggregate, one per authority and period
+    (`_precedence`), with each one's group keys."""
+    table = OBSERVATION
+    candidates = (
+        select(
+            table.c.value,
+            table.c.period,
+            Region.code.label("region"),
+            Authority.type.label("authority_type"),
+            table.c.period_start,
+            _precedence(),
+        )
+        .join(Indicator, Indicator.id == table.c.indicator_id)
+        .join(Authority, Authority.id == table.c.authority_id)
+        .join(Region, Region.id == Authority.region_id)
+        .where(
+            Indicator.code == indicator,
+            table.c.superseded_at.is_(None),
+            table.c.value.is_not(None),
+            reader.gate.rows(Action.AGGREGATE, Kind.OBSERVATION, table),
+            *where,
+        )
+        .subquery("aggregable")
+    )
+    c = candidates.c
+    return select(c.value, c.period, c.region, c.authority_type, c.period_start).where(
+        c.precedence == 1
+    )
+
+
 async def indicator_summary(
     reader: Reader,
     *,
@@ -42,22 +137,106 @@ async def indicator_summary(
     authority_type: str | None = None,
 ) -> Summary:
     """Median and quartiles of one indicator and period across the authorities of a group."""
+    where = [OBSERVATION.c.period == period]
+    if region is not None:
+        where.append(Region.code == region)
+    if authority_type is not None:
+        where.append(Authority.type == authority_type)
+    rows = await reader.rows(_aggregable(reader, indicator, *where))
+    return summarise([float(r.value) for r in rows])
+
+
+def _by_code(code: str) -> ColumnElement[bool]:
+    return (Authority.gss_code == code) | (Authority.code == code)
+
+
+async def indicator_comparison(
+    reader: Reader, *, indicator: str, period: str, authority: str
+) -> Comparison | None:
+    """An authority's value against its region, its type and the nation; None if the authority
+    or the indicator does not exist. Three statements, whatever the group sizes."""
+    subject = await reader.rows(
+        select(
+            Authority.id,
+            Authority.gss_code,
+            Authority.type,
+            Region.code.label("region"),
+            select(Indicator.polarity)
+            .where(Indicator.code == indicator)
+            .scalar_subquery()
+            .label("polarity"),
+        )
+        .join(Region, Region.id == Authority.region_id)
+        .where(_by_code(authority))
+    )
+    if not subject or subject[0].polarity is None:
+        return None
+    who = subject[0]
     table = OBSERVATION
-    stmt = (
-        select(table.c.value)
+    readable = (
+        select(table.c.value, table.c.authority_id, table.c.source_id, _precedence())
         .join(Indicator, Indicator.id == table.c.indicator_id)
-        .join(Authority, Authority.id == table.c.authority_id)
         .where(
             Indicator.code == indicator,
+            table.c.authority_id == who.id,
             table.c.period == period,
             table.c.superseded_at.is_(None),
-            table.c.value.is_not(None),
-            reader.gate.rows(Action.AGGREGATE, Kind.OBSERVATION, table),
+            reader.may_read(Kind.OBSERVATION, table),
         )
+        .subquery("readable")
     )
-    if region is not None:
-        stmt = stmt.join(Region, Region.id == Authority.region_id).where(Region.code == region)
-    if authority_type is not None:
-        stmt = stmt.where(Authority.type == authority_type)
-    rows = await reader.rows(stmt)
-    return summarise([float(r.value) for r in rows])
+    r = readable.c
+    own = await reader.records(
+        Kind.OBSERVATION,
+        select(r.value, r.authority_id, r.source_id).where(r.precedence == 1),
+    )
+    value = float(own[0].value) if own and own[0].value is not None else None
+    rows = await reader.rows(_aggregable(reader, indicator, table.c.period == period))
+    national = summarise([float(r.value) for r in rows])
+    polarity = Polarity(who.polarity)
+    return Comparison(
+        authority=who.gss_code,
+        region=who.region,
+        authority_type=who.type,
+        polarity=polarity,
+        value=value,
+        regional=summarise([float(r.value) for r in rows if r.region == who.region]),
+        same_type=summarise([float(r.value) for r in rows if r.authority_type == who.type]),
+        national=national,
+        national_quartile=quartile(value, national, polarity),
+    )
+
+
+async def indicator_trend(
+    reader: Reader,
+    *,
+    indicator: str,
+    region: str | None = None,
+    period_from: date | None = None,
+    period_to: date | None = None,
+) -> list[TrendPoint]:
+    """Regional and national spread of an indicator per period (by period start, inclusive),
+    oldest first, in one statement."""
+    table = OBSERVATION
+    where = []
+    if period_from is not None:
+        where.append(table.c.period_start >= period_from)
+    if period_to is not None:
+        where.append(table.c.period_start <= period_to)
+    stmt = _aggregable(reader, indicator, *where)
+    national: dict[tuple[date, str], list[float]] = defaultdict(list)
+    regional: dict[tuple[date, str], list[float]] = defaultdict(list)
+    for row in await reader.rows(stmt):
+        key = (row.period_start, row.period)
+        national[key].append(float(row.value))
+        if region is not None and row.region == region:
+            regional[key].append(float(row.value))
+    return [
+        TrendPoint(
+            period=period,
+            period_start=start,
+            regional=summarise(regional.get((start, period), [])),
+            national=summarise(values),
+        )
+        for (start, period), values in sorted(national.items())
+    ]

@@ -91,13 +91,17 @@ async def test_aggregates_use_only_agreements_that_allow_them(small: SmallHub) -
     async with small.engine.begin() as connection:
         await connection.execute(update(Observation).values(period="2009-Q1"))
     idea = ("idea", Role.IDEA_ANALYST)
+    riep_ne = ("riep-ne", Role.RIEP_ANALYST)
 
     async def count(who: tuple[str, Role]) -> int:
         data = await small.ask(who, Purpose.EARLY_WARNING, SUMMARY)
         return int(data["indicatorSummary"]["count"])
 
-    # Shared with the IDeA: authority 1's and 3's covered, final records (source 1).
+    # Shared with the IDeA: authority 1's and 3's covered, final records (source 1). Allowing
+    # aggregates lets an authority count in hub-wide benchmarks, so riep-ne counts authority 3
+    # too, though it reads only authority 1.
     assert await count(idea) == 2
+    assert await count(riep_ne) == 2
     async with small.engine.begin() as connection:
         await connection.execute(
             update(AgreementVersion)
@@ -105,6 +109,7 @@ async def test_aggregates_use_only_agreements_that_allow_them(small: SmallHub) -
             .values(allow_aggregates=False)
         )
     assert await count(idea) == 1
+    assert await count(riep_ne) == 1
     assert _ids(await small.ask(idea, Purpose.EARLY_WARNING, LIST)) != set()  # still readable
     assert await count(("hub-audit", Role.AUDITOR)) == 0
     assert await count(("la-1", Role.AUTHORITY_OFFICER)) == 0
