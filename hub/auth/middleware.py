@@ -8,7 +8,8 @@ as `request.state.principal`.
 
 Which requests are exempt is decided by `exempt_paths` (exact paths, any method) and, optionally,
 an `ExemptionRule`: a function of the ASGI scope returning True for requests that need no token.
-`graphiql_page` builds the rule for the GraphiQL page; `any_of` combines rules.
+`graphiql_page` builds the rule for the GraphiQL page, `static_pages` the one for the
+dashboard's files; `any_of` combines rules.
 
 Websocket and lifespan scopes pass through untouched.
 """
@@ -60,6 +61,19 @@ def graphiql_page(path: str = "/graphql") -> ExemptionRule:
         if scope.get("query_string", b""):
             return False
         return any(b"text/html" in value.lower() for value in _header(scope, b"accept"))
+
+    return rule
+
+
+def static_pages(prefix: str) -> ExemptionRule:
+    """Exempt GET or HEAD of `prefix` and the files under it (the dashboard's HTML, CSS and
+    scripts): they hold no data; everything the pages show comes from /graphql with a token."""
+
+    def rule(scope: Scope) -> bool:
+        if scope.get("method") not in ("GET", "HEAD"):
+            return False
+        path = str(scope.get("path", ""))
+        return path == prefix or path.startswith(prefix + "/")
 
     return rule
 

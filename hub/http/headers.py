@@ -1,8 +1,9 @@
 """Security headers on every response, and CORS only for the origins HUB_CORS_ORIGINS names.
 
 API responses get a Content-Security-Policy that allows nothing; the GraphiQL page (development
-mode only, the one HTML response) gets one allowing the scripts and styles it loads from unpkg.com
-and the inline script that starts it.
+mode only) gets one allowing the scripts and styles it loads from unpkg.com and the inline script
+that starts it; the dashboard (/dashboard) one allowing only its own files, and requests and
+websockets to this origin: no inline code, no other origin.
 """
 
 from __future__ import annotations
@@ -20,6 +21,11 @@ GRAPHIQL_CSP = (
     "script-src 'self' 'unsafe-inline' https://unpkg.com; "
     "style-src 'self' 'unsafe-inline' https://unpkg.com; "
     "img-src 'self' data:; font-src 'self' data: https://unpkg.com; "
+    "connect-src 'self'; frame-ancestors 'none'; base-uri 'none'; form-action 'none'"
+)
+DASHBOARD_PREFIX = "/dashboard"
+DASHBOARD_CSP = (
+    "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self'; "
     "connect-src 'self'; frame-ancestors 'none'; base-uri 'none'; form-action 'none'"
 )
 SECURITY_HEADERS = {
@@ -43,11 +49,17 @@ class SecurityHeadersMiddleware:
                 headers = MutableHeaders(scope=message)
                 for name, value in SECURITY_HEADERS.items():
                     headers.setdefault(name, value)
-                html = headers.get("content-type", "").startswith("text/html")
-                headers.setdefault("Content-Security-Policy", GRAPHIQL_CSP if html else API_CSP)
+                headers.setdefault("Content-Security-Policy", _csp(scope, headers))
             await send(message)
 
         await self.app(scope, receive, send_with_headers)
+
+
+def _csp(scope: Scope, headers: MutableHeaders) -> str:
+    path = str(scope.get("path", ""))
+    if path == DASHBOARD_PREFIX or path.startswith(DASHBOARD_PREFIX + "/"):
+        return DASHBOARD_CSP
+    return GRAPHIQL_CSP if headers.get("content-type", "").startswith("text/html") else API_CSP
 
 
 def cors_origins(settings: Settings) -> list[str]:
