@@ -170,19 +170,21 @@ def granted_by(decision: RowDecision, row: Fields, grants: GrantLines) -> Column
 
 
 def candidate_versions(
-    decision: RowDecision, grants: GrantLines, authority_ids: list[int]
-) -> Select[Any] | None:
-    """(authority_id, version_id) of the agreement lines that can share the authorities' rows
-    with the caller: those meeting every condition the policy puts on a line alone. Only a
-    current version can be in force, so an authority has one such version at most."""
+    decision: RowDecision, grants: GrantLines
+) -> tuple[Select[Any], ColumnElement[int]] | None:
+    """(authority_id, version_id) of the agreement lines that can share rows with the caller:
+    those meeting every condition the policy puts on a line alone; with the authority column,
+    which the caller restricts. Only a current version can be in force, so an authority has
+    one such version at most."""
     needing = [a for a in decision.alternatives if _uses_grant(a)]
     if not needing:
         return None
     lines = grants()
     scope = {GRANT: {c.key: c for c in lines.c}}
     about_line = [f for f in factorise(needing) if all(variables(c) == {GRANT} for c in f)]
-    return (
+    stmt = (
         select(lines.c.authority_id, func.min(lines.c.version_id).label("version_id"))
-        .where(lines.c.authority_id.in_(authority_ids), *(_any_of(f, scope) for f in about_line))
+        .where(*(_any_of(f, scope) for f in about_line))
         .group_by(lines.c.authority_id)
     )
+    return stmt, lines.c.authority_id

@@ -12,7 +12,7 @@ from sqlalchemy import Row, Table
 from strawberry.dataloader import DataLoader
 
 from hub.authz import Kind
-from hub.query import agreements, performance, reference
+from hub.query import agreements, performance, reference, series
 from hub.query.pages import PageRequest
 from hub.query.reader import Reader
 
@@ -24,8 +24,8 @@ def _one_each(rows: Rows, keys: Sequence[Any], key: str) -> list[Row[Any] | None
     return [found.get(k) for k in keys]
 
 
-def _grouped(rows: Rows, keys: Sequence[Any], key: str) -> list[list[Row[Any]]]:
-    groups: dict[Any, list[Row[Any]]] = defaultdict(list)
+def _grouped(rows: Sequence[Any], keys: Sequence[Any], key: str) -> list[list[Any]]:
+    groups: dict[Any, list[Any]] = defaultdict(list)
     for row in rows:
         groups[getattr(row, key)].append(row)
     return [groups.get(k, []) for k in keys]
@@ -37,6 +37,7 @@ class Loaders:
     def __init__(self, reader: Reader) -> None:
         self._reader = reader
         self._loaders: dict[Hashable, DataLoader[Any, Any]] = {}
+        self._indicators: dict[int, Row[Any]] = {}
 
     def _get(
         self, name: Hashable, load: Callable[[list[Any]], Awaitable[Sequence[Any]]]
@@ -54,6 +55,21 @@ class Loaders:
 
         return self._get(("by_id", table.name), load)
 
+    def indicator_now(self, indicator_id: int) -> Any:
+        """The indicator row if this request has read it (no awaitable per observation: a
+        panel has thousands), else an awaitable of it from the batched loader."""
+        found = self._indicators.get(indicator_id)
+        if found is not None:
+            return found
+        return self.by_id(reference.INDICATOR).load(indicator_id)
+
+    async def _know_indicators(self, rows: Rows) -> None:
+        """Read the indicators of `rows` now, in one batch, so indicator_now has them."""
+        missing = list({r.indicator_id for r in rows} - self._indicators.keys())
+        if missing:
+            found = await self.by_id(reference.INDICATOR).load_many(missing)
+            self._indicators.update({r.id: r for r in found if r is not None})
+
     def authorities_of_region(self, type_: str | None) -> DataLoader[Any, Any]:
         async def load(ids: list[int]) -> list[list[Row[Any]]]:
             rows = await reference.authorities_of_regions(self._reader, ids, type_)
@@ -66,9 +82,19 @@ class Loaders:
     ) -> DataLoader[Any, Any]:
         async def load(ids: list[int]) -> list[list[Row[Any]]]:
             rows = await performance.observations_of_authorities(self._reader, ids, f, page)
+            await self._know_indicators(rows)
             return _grouped(rows, ids, "authority_id")
 
         return self._get(("observations_of_authority", f, page), load)
+
+    def series_of_authority(self, f: performance.ObservationFilter) -> DataLoader[Any, Any]:
+        """Observations as series (one per indicator) of each authority, all in one statement."""
+
+        async def load(ids: list[int]) -> list[list[series.Series]]:
+            found = await series.series_of_authorities(self._reader, ids, f)
+            return _grouped(found, ids, "authority_id")
+
+        return self._get(("series_of_authority", f), load)
 
     def assessments_of_authority(self, framework: str | None) -> DataLoader[Any, Any]:
         async def load(ids: list[int]) -> list[list[Row[Any]]]:
@@ -117,3 +143,4 @@ class Loaders:
     def forget(self) -> None:
         """Drop every loader and what it cached: a mutation changed what they would read."""
         self._loaders.clear()
+        self._indicators.clear()

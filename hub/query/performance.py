@@ -77,7 +77,7 @@ def current_as_of(table: Table, as_of: datetime | None) -> list[ColumnElement[bo
     return [table.c.received_at <= as_of, not_yet]
 
 
-def _observation_conditions(reader: Reader, f: ObservationFilter) -> list[ColumnElement[bool]]:
+def observation_conditions(reader: Reader, f: ObservationFilter) -> list[ColumnElement[bool]]:
     conditions: list[ColumnElement[bool]] = [
         *current_as_of(OBSERVATION, f.as_of),
         reader.may_read(Kind.OBSERVATION, OBSERVATION),
@@ -96,7 +96,7 @@ def _observation_conditions(reader: Reader, f: ObservationFilter) -> list[Column
 
 
 async def observations(reader: Reader, f: ObservationFilter, page: PageRequest) -> Page[Row[Any]]:
-    stmt = select(OBSERVATION).where(*_observation_conditions(reader, f))
+    stmt = select(OBSERVATION).where(*observation_conditions(reader, f))
     found = await reader.records(Kind.OBSERVATION, keyset(stmt, OBSERVATION.c.id, page))
     return to_page(found, page)
 
@@ -121,7 +121,7 @@ async def observations_of_authorities(
     reader: Reader, authority_ids: Sequence[int], f: ObservationFilter, page: PageRequest
 ) -> Sequence[Row[Any]]:
     """Observations of many authorities at once, paged per authority."""
-    conditions = _observation_conditions(reader, f)
+    conditions = observation_conditions(reader, f)
     stmt = select(OBSERVATION).where(OBSERVATION.c.authority_id.in_(authority_ids), *conditions)
     ranked = _per_parent(stmt, OBSERVATION, OBSERVATION.c.authority_id, page)
     return await reader.records(Kind.OBSERVATION, ranked)

@@ -1,6 +1,7 @@
 """Performance types: observations, assessments, flags. Nodes are database rows."""
 
 from datetime import date, datetime
+from typing import Any
 
 import strawberry
 from sqlalchemy import Table
@@ -58,9 +59,9 @@ class Observation:
     async def authority(self, info: HubInfo) -> Authority:
         return await _authority(info, self.authority_id)
 
-    @strawberry.field
-    async def indicator(self, info: HubInfo) -> Indicator:
-        return await info.context.loaders.by_id(reference.INDICATOR).load(self.indicator_id)
+    @strawberry.field(graphql_type=Indicator)
+    def indicator(self, info: HubInfo) -> Any:  # Indicator, or an awaitable of it
+        return info.context.loaders.indicator_now(self.indicator_id)
 
     @strawberry.field
     async def source(self, info: HubInfo) -> Source:
@@ -69,6 +70,24 @@ class Observation:
     @strawberry.field(description=GRANTED_BY)
     async def granted_by(self, info: HubInfo) -> GrantingAgreement | None:
         return await _granted_by(info, Kind.OBSERVATION, performance.OBSERVATION, int(self.id))
+
+
+@strawberry.type(
+    description="An authority's current values of one indicator, as lists ordered by period: "
+    "the same values, under the same agreements, as `observations`, one object per series."
+)
+class Series:
+    authority_id: strawberry.Private[int]
+    indicator: Indicator = strawberry.field(description="Read with the values, not loaded apart.")
+    periods: list[str] = strawberry.field(description="As submitted, e.g. 2008-Q3, oldest first.")
+    period_starts: list[date]
+    values: list[float | None]
+    targets: list[float | None] = strawberry.field(description="LAA targets, where they apply.")
+    statuses: list[ObservationStatus]
+
+    @strawberry.field
+    async def authority(self, info: HubInfo) -> Authority:
+        return await _authority(info, self.authority_id)
 
 
 @strawberry.type(description="An inspectorate's published judgement of an authority.")

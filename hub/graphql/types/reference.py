@@ -13,7 +13,7 @@ from hub.models.enums import FlagKind, Framework, ObservationStatus, Polarity
 from hub.query import performance, reference
 
 if TYPE_CHECKING:
-    from hub.graphql.types.performance import Assessment, Flag, Observation
+    from hub.graphql.types.performance import Assessment, Flag, Observation, Series
 
 MAX_CODES = 200  # indicator or authority codes one argument may list
 
@@ -61,6 +61,21 @@ class Indicator:
     is_demo: bool
 
 
+def _observation_filter(
+    indicators: list[str] | None,
+    period_from: date | None,
+    period_to: date | None,
+    status: ObservationStatus | None,
+) -> performance.ObservationFilter:
+    """The arguments an authority's observations and series share."""
+    return performance.ObservationFilter(
+        indicators=codes_argument(indicators, "indicator"),
+        period_from=period_from,
+        period_to=period_to,
+        status=None if status is None else status.value,
+    )
+
+
 @strawberry.type(description="An English council of the April 2009 structure.")
 class Authority:
     id: strawberry.Private[int]
@@ -94,15 +109,25 @@ class Authority:
         first: int | None = None,
         after: str | None = None,
     ) -> Connection[Annotated["Observation", strawberry.lazy("hub.graphql.types.performance")]]:
-        f = performance.ObservationFilter(
-            indicators=codes_argument(indicators, "indicator"),
-            period_from=period_from,
-            period_to=period_to,
-            status=None if status is None else status.value,
-        )
+        f = _observation_filter(indicators, period_from, period_to, status)
         page = info.context.page("observation", first, after)
         rows = await info.context.loaders.observations_of_authority(f, page).load(self.id)
         return connection("observation", rows[: page.first], len(rows) > page.first)
+
+    @strawberry.field(
+        description="Current observations of this authority as one series per indicator "
+        "(periods and values as lists), ordered by indicator code; not paged."
+    )
+    async def series(
+        self,
+        info: HubInfo,
+        indicators: list[str] | None = None,
+        period_from: date | None = None,
+        period_to: date | None = None,
+        status: ObservationStatus | None = None,
+    ) -> list[Annotated["Series", strawberry.lazy("hub.graphql.types.performance")]]:
+        f = _observation_filter(indicators, period_from, period_to, status)
+        return await info.context.loaders.series_of_authority(f).load(self.id)
 
     @strawberry.field(description="Current published assessments of this authority.")
     async def assessments(

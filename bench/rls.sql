@@ -1,0 +1,59 @@
+-- Row-level security for the peer (PostGraphile) on the bench database ONLY (hub_bench).
+-- It mirrors what policies/records.polar grants one RIEP analyst (riep-west-midlands, purpose
+-- early_warning): an observation is visible when its authority, in the RIEP's region, has the
+-- current version of an active agreement in force today that names the RIEP as recipient,
+-- permits the purpose, covers the record's source and/or theme (its indicator's theme) and
+-- releases its status (provisional only where included). Superseded rows are not current.
+-- Reference tables are readable by the role. bench/suite.py applies this file idempotently.
+
+DO $$ BEGIN
+  IF NOT EXISTS (SELECT 1 FROM pg_roles WHERE rolname = 'bench_riep') THEN
+    CREATE ROLE bench_riep LOGIN;
+  END IF;
+END $$;
+
+GRANT USAGE ON SCHEMA public TO bench_riep;
+GRANT SELECT ON region, authority, indicator, source, theme, observation, organisation, agreement,
+  agreement_version, agreement_recipient, agreement_purpose, agreement_coverage TO bench_riep;
+
+ALTER TABLE observation ENABLE ROW LEVEL SECURITY;
+DROP POLICY IF EXISTS bench_riep_read ON observation;
+DROP FUNCTION IF EXISTS bench_riep_may_read(observation);
+CREATE POLICY bench_riep_read ON observation FOR SELECT TO bench_riep
+  USING (
+  superseded_at IS NULL AND EXISTS (
+    SELECT 1
+    FROM agreement a
+    JOIN authority au ON au.id = a.authority_id
+    JOIN agreement_version v ON v.agreement_id = a.id
+    JOIN agreement_recipient r ON r.version_id = v.id
+    JOIN agreement_purpose p ON p.version_id = v.id
+    JOIN agreement_coverage c ON c.version_id = v.id
+    JOIN organisation org ON org.id = r.organisation_id AND org.region_id = au.region_id
+    WHERE a.authority_id = observation.authority_id
+      AND org.code = 'riep-west-midlands'
+      AND p.purpose = 'early_warning'
+      AND v.is_current AND v.state = 'active'
+      AND v.effective_from <= CURRENT_DATE
+      AND (v.effective_to IS NULL OR v.effective_to >= CURRENT_DATE)
+      AND (v.review_date IS NULL OR v.review_date >= CURRENT_DATE)
+      AND (observation.status = 'final' OR (observation.status = 'provisional' AND v.include_provisional))
+      AND (
+        (c.theme_code IS NULL AND c.source_id = observation.source_id)
+        OR (c.theme_code = (SELECT i.theme_code FROM indicator i WHERE i.id = observation.indicator_id)
+            AND (c.source_id IS NULL OR c.source_id = observation.source_id))
+      )
+  )
+  );
+
+-- The panel's filter (indicator codes, a period range) as a computed field of Authority, since
+-- PostGraphile's conditions are equality only. SECURITY INVOKER: the policy above still applies.
+CREATE OR REPLACE FUNCTION authority_panel(a authority, codes text[], period_from date, period_to date)
+RETURNS SETOF observation LANGUAGE sql STABLE AS $$
+  SELECT o.* FROM observation o
+  WHERE o.authority_id = a.id
+    AND o.indicator_id IN (SELECT i.id FROM indicator i WHERE i.code = ANY (codes))
+    AND o.period_start BETWEEN period_from AND period_to
+  ORDER BY o.id
+$$;
+GRANT EXECUTE ON FUNCTION authority_panel(authority, text[], date, date) TO bench_riep;
