@@ -13,13 +13,16 @@ import hub.graphql.types.enums  # noqa: F401  (registers the GraphQL enums)
 from hub.authz import Kind
 from hub.graphql.context import HubInfo
 from hub.graphql.errors import not_found
+from hub.graphql.execution import LeafListExecutionContext
 from hub.graphql.types.access import AccessQuery
 from hub.graphql.types.aggregates import AggregateQuery
 from hub.graphql.types.agreements import AgreementMutation, AgreementQuery
+from hub.graphql.types.alerts import AlertMutation, AlertQuery
 from hub.graphql.types.audit import AuditQuery
 from hub.graphql.types.concerns import ConcernMutation, ConcernQuery
 from hub.graphql.types.connection import Connection, from_page, node, nodes
 from hub.graphql.types.ingest import IngestMutation, IngestQuery
+from hub.graphql.types.live import AlertSubscription
 from hub.graphql.types.performance import Assessment, Flag, Observation
 from hub.graphql.types.reference import (
     Authority,
@@ -232,8 +235,15 @@ QUERY_TYPES: tuple[type, ...] = (
     AccessQuery,
     AuditQuery,
     AggregateQuery,
+    AlertQuery,
 )
-MUTATION_TYPES: tuple[type, ...] = (IngestMutation, AgreementMutation, ConcernMutation)
+MUTATION_TYPES: tuple[type, ...] = (
+    IngestMutation,
+    AgreementMutation,
+    ConcernMutation,
+    AlertMutation,
+)
+SUBSCRIPTION_TYPES: tuple[type, ...] = (AlertSubscription,)
 
 
 def build_schema(
@@ -243,6 +253,8 @@ def build_schema(
     return strawberry.Schema(
         query=merge_types("Query", QUERY_TYPES),
         mutation=mutation,
+        subscription=merge_types("Subscription", SUBSCRIPTION_TYPES),
         extensions=list(extensions),  # type: ignore[arg-type]  # instances are accepted too
         config=StrawberryConfig(auto_camel_case=True),
+        execution_context_class=LeafListExecutionContext,  # lists of values, cheaply
     )
