@@ -59,6 +59,20 @@ def _post(port: int, token: str, body: bytes, timeout: float) -> httpx.Response:
     )
 
 
+def _evaluated(url: str) -> None:
+    """Wait until the batch's signal rules have run (in the background, after the answer).
+    On SQLite their transaction holds the one write lock; a request arriving meanwhile waits
+    for it and, past the busy timeout, is refused: a known SQLite limit, not this test's."""
+    query = (
+        "SELECT count(*) FROM ingest_batch WHERE idempotency_key = :k "
+        "AND status = 'applied' AND signals_checked_at IS NULL"
+    )
+    deadline = time.monotonic() + 240
+    while int(str(sql(url, query, k=KEY)[0][0])) > 0:
+        assert time.monotonic() < deadline, "the batch's signal rules did not run in 240 s"
+        time.sleep(0.5)
+
+
 Writing = Callable[[], bool]
 
 
@@ -131,8 +145,10 @@ def test_kill_during_ingest_then_retry(database: str, tmp_path: Path) -> None:
 
     port = free_port()
     with server(url, port, tmp_path / "hub.log"):
+        _evaluated(url)  # a batch committed before the kill is evaluated at start-up
         retry = _post(port, token, body, timeout=300)
         assert retry.status_code == (201 if killed_before_commit else 200), retry.text[:500]
+        _evaluated(url)
         again = _post(port, token, body, timeout=300)
         assert again.status_code == 200, again.text[:500]
         assert again.json()["replayed"] is True
