@@ -149,10 +149,13 @@ def is_statement_timeout(error: BaseException | None) -> bool:
 _UNAVAILABLE = ("08", "57P01", "57P02", "57P03")
 
 
+_BUSY = "database is locked"
+
+
 def is_unavailable(error: BaseException | None) -> bool:
     """Whether `error`, or an error it wraps, means the database cannot be reached just now
-    (refused or lost connection, a server shutting down, crashed or still starting): a request
-    that met it may succeed when retried a little later."""
+    (refused or lost connection, a server shutting down, crashed or still starting; SQLite
+    busy past its timeout): a request that met it may succeed when retried a little later."""
     seen = 0
     while error is not None and seen < 10:
         if isinstance(error, ConnectionError) or getattr(error, "connection_invalidated", False):
@@ -160,6 +163,8 @@ def is_unavailable(error: BaseException | None) -> bool:
         if isinstance(error, OSError) and "connect" in str(error).lower():  # asyncio's connect
             return True
         for candidate in (error, getattr(error, "orig", None)):
+            if isinstance(candidate, sqlite3.OperationalError) and _BUSY in str(candidate):
+                return True  # SQLite's one writer held the lock past the busy timeout
             state = getattr(candidate, "sqlstate", None)
             if isinstance(state, str) and state.startswith(_UNAVAILABLE):
                 return True

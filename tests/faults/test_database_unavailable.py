@@ -2,9 +2,13 @@
 Retry-After (never a bare 500 or a stack trace) and /readyz says so; the process keeps running.
 (The restart of a real server under load is tests/faults/test_pg_restart.py, marked slow.)"""
 
+import sqlite3
+
 import httpx
+from sqlalchemy.exc import OperationalError
 
 from hub.app import create_app
+from hub.db import is_unavailable
 from hub.settings import Settings
 from tests.faults.pgcluster import free_port
 
@@ -51,3 +55,14 @@ async def test_a_hub_starts_while_its_database_is_down() -> None:
             alive = await client.get("/healthz")
     assert ready.status_code == 503
     assert alive.status_code == 200
+
+
+def test_sqlite_busy_past_its_timeout_counts_as_unavailable() -> None:
+    """A write that waited out SQLite's busy timeout answers 503 with Retry-After, not 500."""
+    busy = OperationalError(
+        "UPDATE access_chain_head ...", {}, sqlite3.OperationalError("database is locked")
+    )
+    assert is_unavailable(busy)
+    assert not is_unavailable(
+        OperationalError("SELECT", {}, sqlite3.OperationalError("no such table: x"))
+    )
