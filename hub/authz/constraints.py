@@ -4,7 +4,7 @@ The policy engine turns Polar's partial evaluation into these; hub.authz.sql tur
 SQL. Neither side knows the other's types, so the engine could be swapped.
 """
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 
 @dataclass(frozen=True, slots=True)
@@ -59,6 +59,15 @@ class RowDecision:
     """
 
     alternatives: tuple[AllOf, ...]
+    # Decisions key the cache of compiled SQL, once or more per request; hashing the nested
+    # alternatives each time cost about a millisecond.
+    _hash: int = field(init=False, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "_hash", hash(self.alternatives))
+
+    def __hash__(self) -> int:
+        return self._hash
 
     @property
     def denies_all(self) -> bool:
