@@ -14,6 +14,7 @@ from typing import Any
 from sqlalchemy import ColumnElement, Select, case, func, select
 
 from hub.authz import Action, Kind
+from hub.ingest.periods import PeriodKind, parse_period
 from hub.models import Authority, Indicator, Region
 from hub.models.enums import ObservationStatus, Polarity
 from hub.query.performance import OBSERVATION
@@ -97,6 +98,20 @@ def _precedence() -> ColumnElement[int]:
     )
 
 
+def in_period(period: str) -> list[ColumnElement[bool]]:
+    """Rows of the period labelled `period`. Stored labels are canonical, so a parseable label
+    also fixes the start date, which the (indicator, period start) index can use; without it a
+    summary reads every period of the indicator (40 x more rows for a quarterly one)."""
+    where = [OBSERVATION.c.period == period]
+    try:
+        parsed = parse_period(period, tuple(PeriodKind))
+    except ValueError:
+        return where
+    if parsed.label == period:
+        where.append(OBSERVATION.c.period_start == parsed.start)
+    return where
+
+
 def _aggregable(reader: Reader, indicator: str, *where: ColumnElement[bool]) -> Select[Any]:
     """Current values of `indicator` the caller may aggregate, one per authority and period
     (`_precedence`), with each one's group keys."""
@@ -137,7 +152,7 @@ async def indicator_summary(
     authority_type: str | None = None,
 ) -> Summary:
     """Median and quartiles of one indicator and period across the authorities of a group."""
-    where = [OBSERVATION.c.period == period]
+    where = in_period(period)
     if region is not None:
         where.append(Region.code == region)
     if authority_type is not None:
@@ -179,7 +194,7 @@ async def indicator_comparison(
         .where(
             Indicator.code == indicator,
             table.c.authority_id == who.id,
-            table.c.period == period,
+            *in_period(period),
             table.c.superseded_at.is_(None),
             reader.may_read(Kind.OBSERVATION, table),
         )
@@ -191,7 +206,7 @@ async def indicator_comparison(
         select(r.value, r.authority_id, r.source_id).where(r.precedence == 1),
     )
     value = float(own[0].value) if own and own[0].value is not None else None
-    rows = await reader.rows(_aggregable(reader, indicator, table.c.period == period))
+    rows = await reader.rows(_aggregable(reader, indicator, *in_period(period)))
     national = summarise([float(r.value) for r in rows])
     polarity = Polarity(who.polarity)
     return Comparison(

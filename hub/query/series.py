@@ -57,8 +57,10 @@ async def series_of_authorities(
     reader: Reader, authority_ids: Sequence[int], f: ObservationFilter
 ) -> list[Series]:
     """Current observations of many authorities in one statement, grouped into series ordered
-    by authority, indicator code and period."""
-    o, i = OBSERVATION, INDICATOR
+    by authority, indicator code and period; their indicators in one more."""
+    o = OBSERVATION
+    # Observation columns only, in the order of the (authority, indicator, period start)
+    # index: the database sorts nothing, and carries no indicator text per value.
     stmt = (
         select(
             o.c.authority_id,
@@ -69,34 +71,44 @@ async def series_of_authorities(
             o.c.value,
             o.c.target,
             o.c.status,
-            i.c.code,
-            i.c.title,
-            i.c.unit,
-            i.c.polarity,
-            i.c.theme_code,
-            i.c.is_demo,
         )
-        .join(i, i.c.id == o.c.indicator_id)
         .where(o.c.authority_id.in_(authority_ids), *observation_conditions(reader, f))
-        .order_by(o.c.authority_id, i.c.code, o.c.period_start, o.c.id)
+        .order_by(o.c.authority_id, o.c.indicator_id, o.c.period_start, o.c.id)
         .limit(MAX_SERIES_VALUES + 1)
     )
     rows = await reader.records(Kind.OBSERVATION, stmt)
     if len(rows) > MAX_SERIES_VALUES:
         raise too_many_values()
-    return group(rows)
+    indicators = await _indicators(reader, {row.indicator_id for row in rows})
+    found = group(rows, indicators)
+    found.sort(key=lambda s: (s.authority_id, s.indicator.code))
+    return found
 
 
-def group(rows: Sequence[Any]) -> list[Series]:
+async def _indicators(reader: Reader, ids: set[int]) -> dict[int, IndicatorRow]:
+    if not ids:
+        return {}
+    i = INDICATOR
+    stmt = select(i.c.id, i.c.code, i.c.title, i.c.unit, i.c.polarity, i.c.theme_code)
+    stmt = stmt.add_columns(i.c.is_demo).where(
+        i.c.id.in_(sorted(ids)), reader.may_read(Kind.REFERENCE)
+    )
+    return {
+        r.id: IndicatorRow(r.id, r.code, r.title, r.unit, r.polarity, r.theme_code, r.is_demo)
+        for r in await reader.rows(stmt)
+    }
+
+
+def group(rows: Sequence[Any], indicators: dict[int, IndicatorRow]) -> list[Series]:
     """Consecutive rows of one (authority, indicator) become one series."""
     found: list[Series] = []
     key: tuple[int, int] | None = None
     current: Series | None = None
     # Unpacked by position: a Row's attribute access costs more than the rest of the loop.
-    for authority, _source, indicator, period, start, value, target, status, *rest in rows:
+    for authority, _source, indicator, period, start, value, target, status in rows:
         if current is None or key != (authority, indicator):
             key = (authority, indicator)
-            current = Series(authority, IndicatorRow(indicator, *rest), [], [], [], [], [])
+            current = Series(authority, indicators[indicator], [], [], [], [], [])
             found.append(current)
         current.periods.append(period)
         current.period_starts.append(start)
