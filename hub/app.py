@@ -55,6 +55,8 @@ def create_app(settings: Settings | None = None) -> Starlette:
 
     configure_tracing()
     trace_sql(engine)
+    if access_log.thread_engine is not None:
+        trace_sql(access_log.thread_engine)
     extensions: list[SchemaExtension | type[SchemaExtension]] = [
         GraphQLTracing,
         AccessRecordExtension,
@@ -107,6 +109,7 @@ def create_app(settings: Settings | None = None) -> Starlette:
         yield
         await settle()  # let the signal evaluations of the last batches finish
         await broker.stop()
+        access_log.close()
         await engine.dispose()
 
     app = Starlette(
@@ -146,4 +149,5 @@ def create_app(settings: Settings | None = None) -> Starlette:
         app.add_middleware(cors.cls, *cors.args, **cors.kwargs)
     app.add_middleware(SecurityHeadersMiddleware)  # outermost: on every response
     app.state.engine = engine
+    app.state.access_log = access_log
     return app

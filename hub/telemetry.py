@@ -19,7 +19,7 @@ from opentelemetry.sdk.resources import Resource
 from opentelemetry.sdk.trace import TracerProvider
 from opentelemetry.sdk.trace.export import BatchSpanProcessor, ConsoleSpanExporter, SpanExporter
 from opentelemetry.trace import SpanKind
-from sqlalchemy import event
+from sqlalchemy import Engine, event
 from sqlalchemy.ext.asyncio import AsyncEngine
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from strawberry.extensions import LifecycleStep
@@ -114,7 +114,8 @@ def _sql_finished(
         span.end()
 
 
-def trace_sql(engine: AsyncEngine) -> None:
+def trace_sql(engine: AsyncEngine | Engine) -> None:
     """A span per SQL statement the engine sends (its verb only: no text, no parameters)."""
-    event.listen(engine.sync_engine, "before_cursor_execute", _sql_started)
-    event.listen(engine.sync_engine, "after_cursor_execute", _sql_finished)
+    sync = engine.sync_engine if isinstance(engine, AsyncEngine) else engine
+    event.listen(sync, "before_cursor_execute", _sql_started)
+    event.listen(sync, "after_cursor_execute", _sql_finished)

@@ -60,7 +60,8 @@ async def world(
         engine: AsyncEngine = app.state.engine
         await upgrade(engine)
         await load_demo(engine, "tiny")
-        world = World(request.param, url, app, engine, StatementCounter(engine))
+        counter = StatementCounter(engine, app.state.access_log.thread_engine)
+        world = World(request.param, url, app, engine, counter)
         async with unit_of_work(session_factory(engine)) as session:
             for org_code, role, name in DEMO_PRINCIPALS:
                 world.tokens[role] = await issue_token(

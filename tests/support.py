@@ -16,7 +16,7 @@ from typing import Any
 
 import httpx
 import pytest
-from sqlalchemy import event, text
+from sqlalchemy import Engine, event, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 
@@ -62,10 +62,13 @@ async def fresh_database(backend: str, directory: Path) -> AsyncIterator[str]:
 class StatementCounter:
     """Counts SQL statements an engine sends, to prove a query has no N+1."""
 
-    def __init__(self, engine: AsyncEngine) -> None:
+    def __init__(self, engine: AsyncEngine, *more: Engine | None) -> None:
+        """`more`: other engines of the same app (the access log's thread engine on SQLite)."""
         self.statements: list[str] = []
         self.active = False
-        event.listen(engine.sync_engine, "before_cursor_execute", self._seen)
+        for sync in (engine.sync_engine, *more):
+            if sync is not None:
+                event.listen(sync, "before_cursor_execute", self._seen)
 
     def _seen(self, _conn: Any, _cursor: Any, statement: str, *_: Any) -> None:
         if self.active:

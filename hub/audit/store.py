@@ -13,12 +13,13 @@ import asyncio
 import logging
 from typing import Any
 
-from sqlalchemy import Table, insert, update
-from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+from sqlalchemy import Connection, Engine, Table, insert, update
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from hub.audit.chain import record_hash, sign
 from hub.audit.draft import AccessDraft
 from hub.audit.keys import DEVELOPMENT_KEY, Keyring, SigningKeyError, SigningKeyMissing, keyring
+from hub.db import sqlite_thread_engine
 from hub.models.audit import AccessChainHead, AccessCheckpoint, AccessRecord, AccessTouch
 from hub.models.base import utcnow
 from hub.settings import Settings
@@ -62,6 +63,10 @@ class AccessLog:
         keys = key if isinstance(key, Keyring) else Keyring.single(key)
         self.key_id, self.key = keys.current_id, keys.current
         self.checkpoint_every = checkpoint_every
+        self.engine: AsyncEngine = sessions.kw["bind"]
+        # On a SQLite file the whole transaction runs in one worker thread: through aiosqlite
+        # each statement is several hand-offs between threads, a few ms per record.
+        self.thread_engine = sqlite_thread_engine(self.engine)
 
     async def record(self, draft: AccessDraft) -> int:
         return await self.append(draft.fields())
@@ -73,26 +78,37 @@ class AccessLog:
         return await asyncio.shield(self._append(fields))
 
     async def _append(self, fields: dict[str, Any]) -> int:
-        async with self.sessions() as session, session.begin():
-            bumped = await session.execute(
-                update(HEAD)
-                .where(HEAD.c.id == 1)
-                .values(seq=HEAD.c.seq + 1)
-                .returning(HEAD.c.seq, HEAD.c.head_hash)
+        if self.thread_engine is not None:
+            return await asyncio.to_thread(self._append_in_thread, self.thread_engine, fields)
+        async with self.engine.begin() as connection:
+            return await connection.run_sync(self._write, fields)
+
+    def _append_in_thread(self, engine: Engine, fields: dict[str, Any]) -> int:
+        with engine.begin() as connection:
+            return self._write(connection, fields)
+
+    def _write(self, connection: Connection, fields: dict[str, Any]) -> int:
+        bumped = connection.execute(
+            update(HEAD)
+            .where(HEAD.c.id == 1)
+            .values(seq=HEAD.c.seq + 1)
+            .returning(HEAD.c.seq, HEAD.c.head_hash)
+        )
+        seq, prev_hash = bumped.one()
+        row = {**fields, "prev_hash": prev_hash}
+        hash_ = record_hash(row)
+        connection.execute(insert(RECORD).values(id=seq, record_hash=hash_, **row))
+        if touched := fields.get("touched"):
+            connection.execute(insert(TOUCH), [{"record_id": seq, **t} for t in touched])
+        signature = sign(self.key, seq, hash_)
+        signed = {"signature": signature, "key_id": self.key_id}
+        connection.execute(update(HEAD).where(HEAD.c.id == 1).values(head_hash=hash_, **signed))
+        if seq % self.checkpoint_every == 0:
+            connection.execute(
+                insert(CHECKPOINT).values(id=seq, at=utcnow(), record_hash=hash_, **signed)
             )
-            seq, prev_hash = bumped.one()
-            row = {**fields, "prev_hash": prev_hash}
-            hash_ = record_hash(row)
-            await session.execute(insert(RECORD).values(id=seq, record_hash=hash_, **row))
-            if touched := fields.get("touched"):
-                await session.execute(insert(TOUCH), [{"record_id": seq, **t} for t in touched])
-            signature = sign(self.key, seq, hash_)
-            signed = {"signature": signature, "key_id": self.key_id}
-            await session.execute(
-                update(HEAD).where(HEAD.c.id == 1).values(head_hash=hash_, **signed)
-            )
-            if seq % self.checkpoint_every == 0:
-                await session.execute(
-                    insert(CHECKPOINT).values(id=seq, at=utcnow(), record_hash=hash_, **signed)
-                )
-            return int(seq)
+        return int(seq)
+
+    def close(self) -> None:
+        if self.thread_engine is not None:
+            self.thread_engine.dispose()
