@@ -3,6 +3,7 @@
 from dataclasses import dataclass, field
 
 from strawberry.types import Info
+from strawberry.types.nodes import SelectedField, Selection
 
 from hub.graphql.errors import bad_input
 from hub.graphql.loaders import Loaders
@@ -35,3 +36,34 @@ class Context:
 
 
 HubInfo = Info[Context, None]
+
+
+def selects(info: Info, *path: str) -> bool:
+    """Whether the field being resolved selects `path` (e.g. "nodes", "authority"), looking
+    through fragments; worth knowing before reading rows that only such a selection needs."""
+    level: list[Selection] = list(info.selected_fields)
+    for name in path:
+        nested: list[Selection] = []
+        for selection in _fields(level):
+            nested += [s for s in selection.selections if _named(s, name)]
+        if not nested:
+            return False
+        level = nested
+    return True
+
+
+def _fields(selections: list[Selection]) -> list[Selection]:
+    """The selections with fragments replaced by what they select."""
+    found: list[Selection] = []
+    for selection in selections:
+        if isinstance(selection, SelectedField):
+            found.append(selection)
+        else:
+            found += _fields(list(selection.selections))
+    return found
+
+
+def _named(selection: Selection, name: str) -> bool:
+    if isinstance(selection, SelectedField):
+        return selection.name == name
+    return any(_named(s, name) for s in selection.selections)

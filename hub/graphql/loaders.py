@@ -5,7 +5,7 @@ so `authorities { observations(indicators: [...]) }` is one statement however ma
 """
 
 from collections import defaultdict
-from collections.abc import Awaitable, Callable, Hashable, Sequence
+from collections.abc import Awaitable, Callable, Hashable, Iterable, Sequence
 from typing import Any
 
 from sqlalchemy import Row, Table
@@ -37,7 +37,7 @@ class Loaders:
     def __init__(self, reader: Reader) -> None:
         self._reader = reader
         self._loaders: dict[Hashable, DataLoader[Any, Any]] = {}
-        self._indicators: dict[int, Row[Any]] = {}
+        self._known: dict[str, dict[Any, Row[Any]]] = defaultdict(dict)
 
     def _get(
         self, name: Hashable, load: Callable[[list[Any]], Awaitable[Sequence[Any]]]
@@ -55,20 +55,22 @@ class Loaders:
 
         return self._get(("by_id", table.name), load)
 
-    def indicator_now(self, indicator_id: int) -> Any:
-        """The indicator row if this request has read it (no awaitable per observation: a
-        panel has thousands), else an awaitable of it from the batched loader."""
-        found = self._indicators.get(indicator_id)
+    def now(self, table: Table, row_id: Any) -> Any:
+        """The reference row if this request has read it (no awaitable per record: a panel
+        has thousands), else an awaitable of it from the batched loader."""
+        found = self._known[table.name].get(row_id)
         if found is not None:
             return found
-        return self.by_id(reference.INDICATOR).load(indicator_id)
+        return self.by_id(table).load(row_id)
 
-    async def _know_indicators(self, rows: Rows) -> None:
-        """Read the indicators of `rows` now, in one batch, so indicator_now has them."""
-        missing = list({r.indicator_id for r in rows} - self._indicators.keys())
+    async def know(self, table: Table, ids: Iterable[Any]) -> None:
+        """Read these reference rows now, in one batch, so `now` has them."""
+        known = self._known[table.name]
+        missing = list(set(ids) - known.keys())
         if missing:
-            found = await self.by_id(reference.INDICATOR).load_many(missing)
-            self._indicators.update({r.id: r for r in found if r is not None})
+            key = next(iter(table.primary_key.columns)).name
+            found = await self.by_id(table).load_many(missing)
+            known.update({getattr(r, key): r for r in found if r is not None})
 
     def authorities_of_region(self, type_: str | None) -> DataLoader[Any, Any]:
         async def load(ids: list[int]) -> list[list[Row[Any]]]:
@@ -82,7 +84,7 @@ class Loaders:
     ) -> DataLoader[Any, Any]:
         async def load(ids: list[int]) -> list[list[Row[Any]]]:
             rows = await performance.observations_of_authorities(self._reader, ids, f, page)
-            await self._know_indicators(rows)
+            await self.know(reference.INDICATOR, (r.indicator_id for r in rows))
             return _grouped(rows, ids, "authority_id")
 
         return self._get(("observations_of_authority", f, page), load)
@@ -143,4 +145,4 @@ class Loaders:
     def forget(self) -> None:
         """Drop every loader and what it cached: a mutation changed what they would read."""
         self._loaders.clear()
-        self._indicators.clear()
+        self._known.clear()

@@ -11,7 +11,7 @@ from strawberry.tools import merge_types
 
 import hub.graphql.types.enums  # noqa: F401  (registers the GraphQL enums)
 from hub.authz import Kind
-from hub.graphql.context import HubInfo
+from hub.graphql.context import HubInfo, selects
 from hub.graphql.errors import not_found
 from hub.graphql.execution import LeafListExecutionContext
 from hub.graphql.types.access import AccessQuery
@@ -179,6 +179,9 @@ class CoreQuery:
     ) -> Connection[Observation]:
         page = info.context.page("observation", first, after)
         found = await performance.observations(info.context.reader, filter.to_query(), page)
+        if selects(info, "nodes", "authority"):  # one statement, not an awaitable per node
+            ids = (r.authority_id for r in found.rows)
+            await info.context.loaders.know(reference.AUTHORITY, ids)
         return from_page("observation", found)
 
     @strawberry.field

@@ -1,10 +1,13 @@
 """Observations: the region panel returns exactly what SQL says, in a bounded statement count."""
 
+import inspect
 from datetime import date
 from typing import Any
 
+import pytest
 from sqlalchemy import text
 
+from hub.graphql.loaders import Loaders
 from hub.models.enums import Role
 from tests.support import World
 
@@ -134,3 +137,67 @@ async def test_administrator_and_auditor_receive_no_performance_data(world: Worl
     for role in (Role.HUB_ADMIN, Role.AUDITOR):
         data = (await world.graphql(role, query))["data"]
         assert [data[k]["nodes"] for k in ("observations", "assessments", "flags")] == [[], [], []]
+
+
+NATIONAL = """query($indicator: String!, $start: Date) {
+  observations(filter: {indicators: [$indicator], periodFrom: $start, periodTo: $start},
+               first: 400) { nodes { authority { gssCode name } value } } }"""
+
+
+async def test_a_national_table_reads_its_authorities_once(
+    world: World, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Each node's authority comes from one statement read before the nodes are completed
+    (no awaitable per node); a query that does not select it does not read it."""
+    start = (await _latest_eight_quarters(world))[1]
+    variables = {"indicator": "NI1", "start": start.isoformat()}
+    given: list[bool] = []
+    now = Loaders.now
+
+    def spy(self: Loaders, table: Any, row_id: Any) -> Any:
+        found = now(self, table, row_id)
+        given.append(inspect.isawaitable(found))
+        return found
+
+    monkeypatch.setattr(Loaders, "now", spy)
+    with world.statements.counting() as counter:
+        body = await world.graphql(Role.IDEA_ANALYST, NATIONAL, variables)
+    assert "errors" not in body
+    nodes = body["data"]["observations"]["nodes"]
+    assert len(nodes) > 10
+    assert len(given) == len(nodes)
+    assert not any(given)  # rows, not awaitables
+    assert _authority_reads(counter.statements) == 1
+    async with world.engine.connect() as connection:
+        names = dict((await connection.execute(text("SELECT gss_code, name FROM authority"))).all())
+    assert all(names[n["authority"]["gssCode"]] == n["authority"]["name"] for n in nodes)
+    without = NATIONAL.replace("authority { gssCode name } ", "")
+    with world.statements.counting() as counter:
+        body = await world.graphql(Role.IDEA_ANALYST, without, variables)
+    assert len(body["data"]["observations"]["nodes"]) == len(nodes)
+    assert _authority_reads(counter.statements) == 0
+
+
+def _authority_reads(statements: list[str]) -> int:
+    """Statements that read authority rows themselves (the policy's grant lines join the
+    authority table too)."""
+    return sum(s.lstrip().startswith("SELECT authority.") for s in statements)
+
+
+async def test_the_authority_is_read_ahead_through_fragments(
+    world: World, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    start = (await _latest_eight_quarters(world))[1]
+    query = """query($start: Date) { observations(filter: {indicators: ["NI1"],
+      periodFrom: $start, periodTo: $start}) { ...page } }
+      fragment page on ObservationConnection { nodes { ... on Observation { ...where } } }
+      fragment where on Observation { authority { gssCode } }"""
+    given: list[bool] = []
+    now = Loaders.now
+    monkeypatch.setattr(
+        Loaders, "now", lambda s, t, i: given.append(inspect.isawaitable(r := now(s, t, i))) or r
+    )
+    body = await world.graphql(Role.IDEA_ANALYST, query, {"start": start.isoformat()})
+    assert "errors" not in body, body
+    assert len(given) == len(body["data"]["observations"]["nodes"]) > 0
+    assert not any(given)

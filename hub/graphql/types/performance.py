@@ -55,13 +55,13 @@ class Observation:
     status: ObservationStatus
     received_at: datetime
 
-    @strawberry.field
-    async def authority(self, info: HubInfo) -> Authority:
-        return await _authority(info, self.authority_id)
+    @strawberry.field(graphql_type=Authority)
+    def authority(self, info: HubInfo) -> Any:  # Authority, or an awaitable of it
+        return info.context.loaders.now(reference.AUTHORITY, self.authority_id)
 
     @strawberry.field(graphql_type=Indicator)
     def indicator(self, info: HubInfo) -> Any:  # Indicator, or an awaitable of it
-        return info.context.loaders.indicator_now(self.indicator_id)
+        return info.context.loaders.now(reference.INDICATOR, self.indicator_id)
 
     @strawberry.field
     async def source(self, info: HubInfo) -> Source:
