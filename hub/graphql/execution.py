@@ -9,12 +9,14 @@ reports it exactly as before: the response is the same, only cheaper.
 
 The same holds for a list of objects whose selected fields are all plain: strawberry fields
 without a resolver (a read of an attribute), no arguments, no @defer, no middleware but the
-pass-through tracing hook, and leaf, plain-object or list-of-plain-object types. The auditor's
-access records (500 records x dozens of touches, three fields each) spent 90 % of their time in
-graphql-core's per-field machinery; each such object now becomes its dict directly.
+pass-through tracing hook, and leaf, plain-object or list-of-plain-object types; a resolver
+marked CONTEXT_ONLY counts as plain. The auditor's access records (500 records x dozens of
+touches, three fields each) spent 90 % of their time in graphql-core's per-field machinery;
+each such object now becomes its dict directly.
 """
 
 from collections.abc import Callable
+from inspect import isawaitable, iscoroutine
 from operator import attrgetter
 from typing import Any
 
@@ -53,7 +55,7 @@ class LeafListExecutionContext(StrawberryGraphQLCoreExecutionContext):
         fast = self._leaf_list(return_type, field_details_list, path, result)
         if fast is not None:
             return fast
-        objects = self._object_list(return_type, field_details_list, path, result)
+        objects = self._object_list(return_type, field_details_list, info, path, result)
         if objects is not None:
             return objects
         return super().complete_list_value(
@@ -93,7 +95,12 @@ class LeafListExecutionContext(StrawberryGraphQLCoreExecutionContext):
         return completed
 
     def _object_list(
-        self, return_type: GraphQLList[Any], field_details_list: Any, path: Path, result: Any
+        self,
+        return_type: GraphQLList[Any],
+        field_details_list: Any,
+        info: GraphQLResolveInfo[Any],
+        path: Path,
+        result: Any,
     ) -> list[Any] | None:
         """The completed list of plain objects, or None where the ordinary path must decide."""
         if type(result) is not list or not self._plain_resolvers():
@@ -103,6 +110,7 @@ class LeafListExecutionContext(StrawberryGraphQLCoreExecutionContext):
         plan = self._list_plan(return_type, field_details_list)
         if plan is None:
             return None
+        self._hub_info = info  # what a context-only resolver receives (see CONTEXT_ONLY)
         try:
             return plan(result)
         except _NotPlain:
@@ -173,9 +181,14 @@ class LeafListExecutionContext(StrawberryGraphQLCoreExecutionContext):
             typename = parent.name
             return lambda _source: typename
         definition = parent.fields.get(name)
-        if definition is None or not getattr(definition.resolve, "_is_default", False):
+        if definition is None:
             return None
-        read = _reader(definition)
+        if getattr(definition.resolve, "_is_default", False):
+            read = _reader(definition)
+        elif _context_only(definition):
+            read = self._resolver(definition)
+        else:
+            return None
         field_type = definition.type
         non_null = is_non_null_type(field_type)
         inner = field_type.of_type if non_null else field_type
@@ -195,6 +208,32 @@ class LeafListExecutionContext(StrawberryGraphQLCoreExecutionContext):
         if is_enum_type(inner):
             return _value(read, _coerced(_memo(inner.coerce_output_value)), non_null)
         return _value(read, _coerced(_exact(inner.name, inner.coerce_output_value)), non_null)
+
+    def _resolver(self, definition: Any) -> Callable[[Any], Any]:
+        """Calls a context-only resolver with the list's info; an awaitable it returns (a row
+        not read yet) sends the list the ordinary way."""
+        resolve = definition.resolve
+
+        def read(source: Any) -> Any:
+            value = resolve(source, self._hub_info)
+            if isawaitable(value):
+                if iscoroutine(value):
+                    value.close()
+                raise _NotPlain
+            return value
+
+        return read
+
+
+# Field metadata for a resolver the fast path may call: synchronous, reading nothing of its
+# info but `context`, returning the value or an awaitable of it (e.g. a row the request may
+# already hold: Loaders.now). Its info is the enclosing list's, not the field's own.
+CONTEXT_ONLY = {"hub_context_only": True}
+
+
+def _context_only(definition: Any) -> bool:
+    field = (definition.extensions or {}).get("strawberry-definition")
+    return field is not None and bool(field.metadata.get("hub_context_only"))
 
 
 class _NotPlain(Exception):

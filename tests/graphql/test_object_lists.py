@@ -9,7 +9,7 @@ import pytest
 import strawberry
 from strawberry.extensions import SchemaExtension
 
-from hub.graphql.execution import LeafListExecutionContext
+from hub.graphql.execution import CONTEXT_ONLY, LeafListExecutionContext
 from hub.telemetry import GraphQLTracing
 
 
@@ -55,6 +55,27 @@ def _nodes() -> list[Node]:
     ]
 
 
+async def _later_leaf() -> Leaf:
+    return Leaf(name="late", rows=0, colour=None)
+
+
+@strawberry.type
+class Tagged:
+    """Resolvers marked CONTEXT_ONLY: the fast path calls them (with the list's info)."""
+
+    name: str
+
+    @strawberry.field(metadata=CONTEXT_ONLY)
+    def label(self, info: strawberry.Info) -> str:
+        return f"{info.context['prefix']}-{self.name}"
+
+    @strawberry.field(graphql_type=Leaf, metadata=CONTEXT_ONLY)
+    def leaf(self) -> Any:  # a value, or (for "late") an awaitable: the ordinary path then
+        if self.name == "late":
+            return _later_leaf()
+        return Leaf(name=self.name, rows=len(self.name), colour=Colour.RED)
+
+
 @dataclass
 class Odd:
     name: Any
@@ -89,6 +110,14 @@ class Query:
         return [Odd(name=_later(), rows=1)]  # type: ignore[list-item]  # an awaitable
 
     @strawberry.field
+    def tagged(self) -> list[Tagged]:
+        return [Tagged(name="a"), Tagged(name="bb")]
+
+    @strawberry.field
+    def tagged_late(self) -> list[Tagged]:
+        return [Tagged(name="a"), Tagged(name="late")]
+
+    @strawberry.field
     def missing(self) -> list[Leaf]:
         return [object()]  # type: ignore[list-item]  # no attributes at all
 
@@ -112,6 +141,8 @@ QUERIES = {
     "missing": "{ missing { name } }",
     "single object": "{ nodes { id first { name rows colour } } }",
     "single object fails": "{ badFirst { id first { name rows } } }",
+    "context only": "{ tagged { name label leaf { name rows colour } } }",
+    "context only, awaitable": "{ taggedLate { name label leaf { name } } }",
 }
 
 
@@ -140,9 +171,13 @@ def _shape(result: Any) -> Any:
 )
 @pytest.mark.parametrize("name", list(QUERIES))
 async def test_the_fast_path_answers_as_the_ordinary_one(name: str, extensions: list[Any]) -> None:
-    query, variables = QUERIES[name], {"s": True}
-    expected = await _schema(False, extensions).execute(query, variable_values=variables)
-    found = await _schema(True, extensions).execute(query, variable_values=variables)
+    query, variables, context = QUERIES[name], {"s": True}, {"prefix": "p"}
+    expected = await _schema(False, extensions).execute(
+        query, variable_values=variables, context_value=context
+    )
+    found = await _schema(True, extensions).execute(
+        query, variable_values=variables, context_value=context
+    )
     assert _shape(found) == _shape(expected)
     failing = {"null name", "too big", "missing", "single object fails"}
     failing |= {"coerced"} if Upper in extensions else set()
@@ -174,3 +209,10 @@ async def test_the_fast_path_is_taken_only_where_nothing_else_runs(
     result = await _schema(True, extensions).execute(QUERIES["single object"])
     assert result.errors is None
     assert completed[0] is taken  # a plain object inside a plain object
+    for name, fast in (("context only", taken), ("context only, awaitable", False)):
+        completed.clear()
+        result = await _schema(True, extensions).execute(
+            QUERIES[name], context_value={"prefix": "p"}
+        )
+        assert result.errors is None
+        assert completed[0] is fast, name

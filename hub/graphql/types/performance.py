@@ -9,6 +9,7 @@ from sqlalchemy import Table
 import hub.graphql.types.enums  # noqa: F401  (registers the GraphQL enums)
 from hub.authz import Kind
 from hub.graphql.context import HubInfo
+from hub.graphql.execution import CONTEXT_ONLY
 from hub.graphql.types.reference import Authority, Indicator, Source
 from hub.models.enums import AgreementState, FlagKind, Framework, ObservationStatus
 from hub.query import performance, reference
@@ -55,11 +56,11 @@ class Observation:
     status: ObservationStatus
     received_at: datetime
 
-    @strawberry.field(graphql_type=Authority)
+    @strawberry.field(graphql_type=Authority, metadata=CONTEXT_ONLY)
     def authority(self, info: HubInfo) -> Any:  # Authority, or an awaitable of it
         return info.context.loaders.now(reference.AUTHORITY, self.authority_id)
 
-    @strawberry.field(graphql_type=Indicator)
+    @strawberry.field(graphql_type=Indicator, metadata=CONTEXT_ONLY)
     def indicator(self, info: HubInfo) -> Any:  # Indicator, or an awaitable of it
         return info.context.loaders.now(reference.INDICATOR, self.indicator_id)
 
