@@ -6,6 +6,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+import strawberry.schema.schema as strawberry_schema
 
 from hub.http.ratelimit import TokenBuckets
 from hub.models.enums import Role
@@ -73,6 +74,8 @@ async def test_cost_counts_nested_pages_and_variables(world: World) -> None:
     nested += "observations(first: $n) { nodes { value } } } } }"
     await refused(world, nested, "QUERY_TOO_COSTLY", {"n": 50})
     assert (await ask(world, nested, {"n": 20})).status_code == 200
+    # once known to be valid, the document is still refused when its variables cost too much
+    await refused(world, nested, "QUERY_TOO_COSTLY", {"n": 50})
     twice = "{ a: observations(filter: {}, first: 5000) { nodes { value } } "
     twice += "b: observations(filter: {}, first: 5000) { nodes { value } } }"
     await refused(world, twice, "QUERY_TOO_COSTLY")
@@ -178,3 +181,26 @@ def test_a_registry_with_a_wrong_hash_is_refused(tmp_path: Path) -> None:
     registry.write_text(json.dumps({"0" * 64: "{ me { name } }"}))
     with pytest.raises(ValueError, match="not the sha256"):
         TrustedDocuments.load(registry)
+
+
+async def test_a_valid_document_is_validated_once_and_an_invalid_one_every_time(
+    world: World, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    validated: list[str] = []
+    original = strawberry_schema.validate_document
+
+    def spy(schema: Any, document: Any, rules: Any) -> Any:
+        validated.append(document.loc.source.body)
+        return original(schema, document, rules)
+
+    monkeypatch.setattr(strawberry_schema, "validate_document", spy)
+    good = "query Good($region: String!) { region(code: $region) { code } }"
+    bad = "{ region(code: 1) { nope } }"
+    for _ in range(3):
+        assert (await ask(world, good, {"region": "E12000001"})).status_code == 200
+        response = await ask(world, bad)
+        assert response.status_code == 400
+        codes = {e["extensions"]["code"] for e in response.json()["errors"]}
+        assert codes == {"GRAPHQL_VALIDATION_FAILED"}
+    assert validated.count(good) == 1
+    assert validated.count(bad) == 3
