@@ -18,7 +18,6 @@ from typing import Any
 from sqlalchemy import Connection, Engine, event, func, select
 from sqlalchemy import create_engine as create_sync_engine
 from sqlalchemy.engine import make_url
-from sqlalchemy.exc import DisconnectionError
 from sqlalchemy.ext.asyncio import (
     AsyncConnection,
     AsyncEngine,
@@ -112,44 +111,13 @@ def create_engine(settings: Settings) -> AsyncEngine:
             _sqlite_statement_timeout(engine, timeout_ms / 1000)
         return engine
     server_settings = {"statement_timeout": str(timeout_ms)} if timeout_ms else {}
-    engine = create_async_engine(
+    return create_async_engine(
         url,
         echo=settings.db_echo,
         pool_size=settings.db_pool_size,
+        pool_pre_ping=True,
         connect_args={"server_settings": server_settings} if server_settings else {},
     )
-    _ping_when_idle(engine)
-    return engine
-
-
-# A pooled connection idle longer than this is checked before use (one round trip).
-PING_AFTER_IDLE_SECONDS = 1.0
-_IDLE_SINCE = "hub_idle_since"
-
-
-def _ping_when_idle(engine: AsyncEngine) -> None:
-    """SQLAlchemy's `pool_pre_ping`, but only for connections idle a while: pinging every
-    checkout cost a round trip per statement, a request has several. A server restart is
-    still noticed before an idle connection is used; one in use when the server went away
-    fails its statement, and that failure invalidates the whole pool (503, then recovery)."""
-    sync = engine.sync_engine
-
-    def checkin(_dbapi_connection: Any, record: Any) -> None:
-        record.info[_IDLE_SINCE] = time.monotonic()
-
-    def checkout(dbapi_connection: Any, record: Any, _proxy: Any) -> None:
-        since = record.info.get(_IDLE_SINCE)
-        if since is not None and time.monotonic() - since < PING_AFTER_IDLE_SECONDS:
-            return
-        try:
-            alive = sync.dialect.do_ping(dbapi_connection)
-        except Exception as error:
-            raise DisconnectionError("the connection failed its ping") from error
-        if not alive:
-            raise DisconnectionError("the connection failed its ping")
-
-    event.listen(sync, "checkin", checkin)
-    event.listen(sync, "checkout", checkout)
 
 
 def lift_statement_timeout(connection: Connection) -> None:
