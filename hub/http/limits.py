@@ -263,11 +263,12 @@ class DocumentLimits(SchemaExtension):
             )
             if error is not None:  # validation is skipped and the operation refused
                 context.pre_execution_errors = [error]
-        known = (context.query or "", tuple(context.validation_rules))
-        if context.pre_execution_errors is None and known in self.validated:
+        text = context.query if isinstance(context.query, str) and context.query else None
+        known = (text or "", tuple(context.validation_rules))
+        if text and context.pre_execution_errors is None and known in self.validated:
             context.pre_execution_errors = []  # valid before: strawberry does not validate
         yield
-        if context.graphql_document is not None and context.pre_execution_errors == []:
+        if text and context.graphql_document is not None and context.pre_execution_errors == []:
             if len(self.validated) >= MAX_VALIDATED:
                 self.validated.clear()
             self.validated.add(known)
