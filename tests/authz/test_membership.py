@@ -146,7 +146,8 @@ def compiled(d: RowDecision) -> str:
 def test_memberships_select_what_the_decision_allows(seed: int) -> None:
     d = decision(ACTIVE, SAME_AUTHORITY, COVERS, RELEASES)
     text = compiled(d)
-    assert " IN (SELECT" in text and "EXISTS" not in text
+    assert " IN (SELECT" in text
+    assert "EXISTS" not in text
     rows, lines = world(seed)
     assert selected(d, rows, lines) == allowed(d, rows, lines)
 
