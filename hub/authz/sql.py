@@ -178,9 +178,16 @@ def _grant_query(
     columns: Callable[[FromClause], list[ColumnElement[Any]]],
 ) -> Select[Any] | None:
     found = _candidates(decision, grants)
-    if found is None:
-        return None
-    candidates, about_row = found
+    return None if found is None else _lines_granting(*found, row, columns)
+
+
+def _lines_granting(
+    candidates: FromClause,
+    about_row: list[list[AllOf]],
+    row: Fields,
+    columns: Callable[[FromClause], list[ColumnElement[Any]]],
+) -> Select[Any]:
+    """The candidate lines that grant the row (a correlated subquery)."""
     scope = {"row": row, GRANT: {c.key: c for c in candidates.c}}
     return (
         select(*columns(candidates))
@@ -266,8 +273,7 @@ def _granted(decision: RowDecision, row: Fields, grants: GrantLines) -> ColumnEl
             # The narrowest links first: fewer columns to compute and compare per row.
             ordered = sorted(zip(combinations, tests, strict=True), key=lambda ct: _links(ct[0]))
             return or_(false(), *(t for _, t in ordered if t is not None))
-    granted = _grant_query(decision, row, grants, lambda lines: [literal(1)])
-    return None if granted is None else exists(granted)
+    return exists(_lines_granting(candidates, about_row, row, lambda lines: [literal(1)]))
 
 
 def row_filter(decision: RowDecision, row: Fields, grants: GrantLines) -> ColumnElement[bool]:

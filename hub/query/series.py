@@ -23,7 +23,7 @@ MAX_SERIES_VALUES = 100_000  # values one request's series may hold; ask for few
 
 @dataclass(frozen=True, slots=True)
 class IndicatorRow:
-    """The indicator of a series, read in the series' own statement (no loader)."""
+    """The indicator of a series: one statement reads those of every series of a request."""
 
     id: int
     code: str

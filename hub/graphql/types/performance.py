@@ -79,7 +79,9 @@ class Observation:
 )
 class Series:
     authority_id: strawberry.Private[int]
-    indicator: Indicator = strawberry.field(description="Read with the values, not loaded apart.")
+    indicator: Indicator = strawberry.field(
+        description="Read for all the series of a request in one statement, not per series."
+    )
     periods: list[str] = strawberry.field(description="As submitted, e.g. 2008-Q3, oldest first.")
     period_starts: list[date]
     values: list[float | None]
