@@ -1,20 +1,23 @@
-"""Evaluate the rules over a scope and raise the alerts they find, in one transaction.
+"""Evaluate the rules over a scope and raise the alerts they find.
 
 One statement per rule that applies to the scope, its rows streamed, and one INSERT per chunk of
 findings (one in all for the usual batch): an alert already open (or acknowledged) for the same
 rule, authority and subject is not raised again (the partial unique index decides, so two
 processes cannot both raise it).
 
-A batch is evaluated exactly once: the transaction that raises its alerts first claims it by
-setting `ingest_batch.signals_checked_at` (PostgreSQL: skipping a batch another transaction holds
-rather than waiting for it). A batch applied but never claimed (its process died in between, or
-the evaluation failed) is picked up by `recover`.
+A batch's alerts are raised once. On PostgreSQL the one transaction that raises them first
+claims the batch by setting `ingest_batch.signals_checked_at` (skipping a batch another
+transaction holds rather than waiting for it). On SQLite that transaction would hold the
+database's only write lock for as long as the rules run, so the rules read first and the alerts
+are written in short transactions, the batch marked checked last (`_evaluate_in_steps`). A
+batch applied but never marked (its process died in between, or the evaluation failed) is
+picked up by `recover`.
 """
 
 from __future__ import annotations
 
 import logging
-from collections.abc import Sequence
+from collections.abc import AsyncIterator, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from typing import Any
@@ -88,38 +91,46 @@ async def _insert(session: AsyncSession, values: list[dict[str, Any]]) -> list[i
 async def raise_alerts(
     session: AsyncSession, scope: Scope, ruleset: Sequence[Rule] | None = None
 ) -> list[int]:
-    """Evaluate `ruleset` (default: every rule) over `scope`; the ids of the alerts raised.
+    """Evaluate `ruleset` (default: every rule) over `scope` in the session's transaction; the
+    ids of the alerts raised."""
+    raised: list[int] = []
+    async for rows in _findings(session, scope, ruleset):
+        raised += await _insert(session, rows)
+    return raised
 
-    Each rule's rows are streamed and their alerts inserted CHUNK at a time, so the memory
-    held does not grow with the batch (a file of a million rows, a million findings). A
-    finding repeated within a chunk is raised once; across chunks the unique index keeps the
-    first one raised."""
+
+async def _findings(
+    session: AsyncSession, scope: Scope, ruleset: Sequence[Rule] | None
+) -> AsyncIterator[list[dict[str, Any]]]:
+    """The alerts `ruleset` finds over `scope`, as rows to insert, CHUNK at a time.
+
+    Each rule's rows are streamed, so the memory held does not grow with the batch (a file of
+    a million rows, a million findings). A finding repeated within a chunk is yielded once;
+    across chunks the unique index keeps the first one raised. The caller's inserts may run
+    between yields on the same connection (PostgreSQL: the rule's server-side cursor stays
+    open in the transaction)."""
     scope = replace(scope, dialect=session.get_bind().dialect.name)
     if scope.dialect == "postgresql":
         # A cursor's plan is otherwise chosen for its first rows (cursor_tuple_fraction 0.1):
         # fast-start nested loops that, over a big batch, outlast the statement timeout.
         await session.execute(text("SET LOCAL cursor_tuple_fraction = 1.0"))
     now = utcnow()
-    raised: list[int] = []
     chunk: dict[tuple[str, int, str], dict[str, Any]] = {}
     for rule in rules() if ruleset is None else ruleset:
         kind = KINDS[rule.kind]
         stmt = kind.select(rule, scope)
         if stmt is None:
             continue
-        # Streamed (PostgreSQL: a server-side cursor in this transaction); the inserts of
-        # full chunks run between its fetches, on the same connection.
         result = await session.stream(stmt.execution_options(yield_per=CHUNK))
         async for row in result:
             finding = kind.finding(rule, row)
             key = (rule.code, finding.authority_id, finding.subject)
             chunk.setdefault(key, _row(rule, finding, scope, now))
             if len(chunk) >= CHUNK:
-                raised += await _insert(session, list(chunk.values()))
+                yield list(chunk.values())
                 chunk = {}
     if chunk:
-        raised += await _insert(session, list(chunk.values()))
-    return raised
+        yield list(chunk.values())
 
 
 def _pending() -> Select[int]:
@@ -146,14 +157,41 @@ async def _evaluate(sessions: async_sessionmaker[AsyncSession], batch_id: int) -
     """The alerts a committed batch raises (none if it was evaluated already); None if the
     evaluation failed, leaving the batch unchecked."""
     try:
+        if sessions.kw["bind"].dialect.name == "sqlite":
+            return await _evaluate_in_steps(sessions, batch_id)
         async with unit_of_work(sessions) as session:
             if not await _claim(session, batch_id):
                 return []
-            scope = Scope(today=datetime.now(UTC).date(), batch_id=batch_id)
-            return await raise_alerts(session, scope)
+            return await raise_alerts(session, _scope(batch_id))
     except Exception:
         log.exception("evaluating the signal rules for batch %s failed", batch_id)
         return None
+
+
+def _scope(batch_id: int) -> Scope:
+    return Scope(today=datetime.now(UTC).date(), batch_id=batch_id)
+
+
+async def _evaluate_in_steps(
+    sessions: async_sessionmaker[AsyncSession], batch_id: int
+) -> list[int]:
+    """SQLite's evaluation, which must not hold the database's one write lock throughout: a
+    big batch takes the rules most of a minute, and every request's access record would wait
+    for them, past the busy timeout (503). So the rules read outside any write (WAL: writers
+    go on beside the read), each chunk of alerts is raised in a short transaction of its own,
+    and the batch is marked checked last. A process that dies midway leaves the batch
+    unchecked; evaluated again, it finds the same alerts, and the unique index on open alerts
+    keeps those already raised from being raised twice."""
+    raised: list[int] = []
+    async with sessions() as reader:
+        if await reader.scalar(_pending().where(IngestBatch.id == batch_id)) is None:
+            return []
+        async for rows in _findings(reader, _scope(batch_id), None):
+            async with unit_of_work(sessions) as writer:
+                raised += await _insert(writer, rows)
+    async with unit_of_work(sessions) as writer:
+        await _claim(writer, batch_id)
+    return raised
 
 
 async def after_batch(sessions: async_sessionmaker[AsyncSession], batch_id: int) -> list[int]:

@@ -2,6 +2,7 @@
 when a hub starts, its alerts raised once, however many recoveries run."""
 
 import asyncio
+from collections.abc import AsyncIterator
 from typing import Any
 
 import pytest
@@ -69,11 +70,12 @@ async def test_concurrent_recoveries_evaluate_each_batch_once(
 async def test_a_failed_evaluation_is_retried_by_the_next_recovery(
     hub: Hub, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    async def broken(*_args: Any, **_kwargs: Any) -> list[int]:
+    async def broken(*_args: Any, **_kwargs: Any) -> AsyncIterator[list[dict[str, Any]]]:
         raise RuntimeError("the rules failed")
+        yield []  # an async generator, like the one it replaces
 
     with monkeypatch.context() as patched:
-        patched.setattr("hub.signals.evaluate.raise_alerts", broken)
+        patched.setattr("hub.signals.evaluate._findings", broken)
         batch = await ingest(hub, "ac", "ac-caa", f"{FLAGS}DAL,red,At risk,2009-12-09\n", "flags")
     assert await _unchecked(hub) == [batch]  # applied all the same, and left for recovery
     assert len(await recover(session_factory(hub.engine))) == 1
