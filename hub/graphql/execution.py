@@ -110,7 +110,7 @@ class LeafListExecutionContext(StrawberryGraphQLCoreExecutionContext):
         plan = self._list_plan(return_type, field_details_list)
         if plan is None:
             return None
-        self._hub_info = info  # what a context-only resolver receives (see CONTEXT_ONLY)
+        self._hub_info = _ContextInfo(info.context)  # see CONTEXT_ONLY
         try:
             return plan(result)
         except _NotPlain:
@@ -210,30 +210,49 @@ class LeafListExecutionContext(StrawberryGraphQLCoreExecutionContext):
         return _value(read, _coerced(_exact(inner.name, inner.coerce_output_value)), non_null)
 
     def _resolver(self, definition: Any) -> Callable[[Any], Any]:
-        """Calls a context-only resolver with the list's info; an awaitable it returns (a row
-        not read yet) sends the list the ordinary way."""
-        resolve = definition.resolve
+        """Calls a context-only resolver's own function, without strawberry's call layers,
+        with the request's context as its info; an awaitable it returns (a row not read yet)
+        sends the list the ordinary way."""
+        resolver = definition.extensions["strawberry-definition"].base_resolver
+        call, info = resolver.wrapped_func, resolver.info_parameter
+        plain: set[type] = set()  # the types of values seen not to be awaitable
 
         def read(source: Any) -> Any:
-            value = resolve(source, self._hub_info)
+            value = call(source, **{info.name: self._hub_info}) if info else call(source)
+            if type(value) in plain:
+                return value
             if isawaitable(value):
                 if iscoroutine(value):
                     value.close()
                 raise _NotPlain
+            plain.add(type(value))
             return value
 
         return read
 
 
-# Field metadata for a resolver the fast path may call: synchronous, reading nothing of its
-# info but `context`, returning the value or an awaitable of it (e.g. a row the request may
-# already hold: Loaders.now). Its info is the enclosing list's, not the field's own.
+# Field metadata for a resolver the fast path may call: synchronous, taking no arguments but
+# its source and perhaps its info, of which it reads nothing but `context`; returning the
+# value or an awaitable of it (e.g. a row the request may already hold: Loaders.now).
 CONTEXT_ONLY = {"hub_context_only": True}
+
+
+class _ContextInfo:
+    """What a context-only resolver receives as its info on the fast path."""
+
+    __slots__ = ("context",)
+
+    def __init__(self, context: Any) -> None:
+        self.context = context
 
 
 def _context_only(definition: Any) -> bool:
     field = (definition.extensions or {}).get("strawberry-definition")
-    return field is not None and bool(field.metadata.get("hub_context_only"))
+    return (
+        field is not None
+        and bool(field.metadata.get("hub_context_only"))
+        and field.base_resolver is not None
+    )
 
 
 class _NotPlain(Exception):

@@ -12,10 +12,9 @@ from strawberry.scalars import JSON
 
 import hub.graphql.types.enums  # noqa: F401  (registers the GraphQL enums)
 from hub.graphql.context import HubInfo
-from hub.graphql.types.connection import Connection, Edge, PageInfo
+from hub.graphql.types.connection import Connection
 from hub.models.enums import AccessOutcome, Role
 from hub.query import audit
-from hub.query.pages import encode_cursor
 
 
 @strawberry.type(description="Rows of one kind, authority and source that a request received.")
@@ -146,13 +145,11 @@ class AuditQuery:
             {t["authority_id"] for t in touched if t["authority_id"]},
             {t["source_id"] for t in touched if t["source_id"]},
         )
-        edges = [
-            Edge(cursor=encode_cursor("access", row.id), node=_record(row, authorities, sources))
-            for row in found.rows
-        ]
-        end = edges[-1].cursor if edges else None
         return Connection(
-            edges=edges, page_info=PageInfo(has_next_page=found.has_next, end_cursor=end)
+            kind="access",
+            items=[_record(row, authorities, sources) for row in found.rows],
+            ids=[row.id for row in found.rows],
+            has_next=found.has_next,
         )
 
     @strawberry.field(

@@ -25,19 +25,34 @@ class Edge(Generic[T]):
 
 @strawberry.type
 class Connection(Generic[T]):
-    edges: list[Edge[T]]
-    page_info: PageInfo
+    """A page of nodes. Edges and their cursors are built only when a request asks for them:
+    a dashboard reading `nodes` of thousands of values pays nothing for them."""
+
+    kind: strawberry.Private[str]  # the cursors' kind (see hub.query.pages)
+    items: strawberry.Private[Sequence[Any]]
+    ids: strawberry.Private[Sequence[int]]  # each node's id, for its cursor
+    has_next: strawberry.Private[bool]
+
+    @strawberry.field
+    def edges(self) -> list[Edge[T]]:
+        return [
+            Edge(cursor=encode_cursor(self.kind, id_), node=item)
+            for id_, item in zip(self.ids, self.items, strict=True)
+        ]
+
+    @strawberry.field
+    def page_info(self) -> PageInfo:
+        end = encode_cursor(self.kind, self.ids[-1]) if self.ids else None
+        return PageInfo(has_next_page=self.has_next, end_cursor=end)
 
     @strawberry.field(description="The nodes of this page, without the edges around them.")
     def nodes(self) -> list[T]:
-        return [edge.node for edge in self.edges]
+        return list(self.items)
 
 
 def connection(kind: str, rows: Sequence[Row[Any]], has_next: bool) -> Connection[Any]:
     """Rows become nodes as they are: the types read their fields straight off the row."""
-    edges = [Edge(cursor=encode_cursor(kind, row.id), node=row) for row in rows]
-    end = edges[-1].cursor if edges else None
-    return Connection(edges=edges, page_info=PageInfo(has_next_page=has_next, end_cursor=end))
+    return Connection(kind=kind, items=rows, ids=[row.id for row in rows], has_next=has_next)
 
 
 def from_page(kind: str, page: Page[Row[Any]]) -> Connection[Any]:

@@ -16,7 +16,7 @@ from strawberry.scalars import JSON
 import hub.graphql.types.enums  # noqa: F401  (registers the GraphQL enums)
 from hub.graphql.context import HubInfo
 from hub.graphql.errors import bad_input, not_found
-from hub.graphql.types.connection import Connection, Edge, PageInfo
+from hub.graphql.types.connection import Connection
 from hub.ingest.batches import BatchView, batch_touches, visible_batch, visible_batches
 from hub.ingest.body import single
 from hub.ingest.catalogue import default_catalogue
@@ -24,7 +24,6 @@ from hub.ingest.engine import Ingestor, Submission
 from hub.ingest.errors import SubmissionRefused
 from hub.ingest.spec import Format
 from hub.models.enums import BatchStatus
-from hub.query.pages import encode_cursor
 
 
 @strawberry.type(description="One problem of a rejected batch.")
@@ -148,8 +147,9 @@ class IngestQuery:
     ) -> Connection[IngestBatch]:
         page = info.context.page("batch", first, after)
         found = await visible_batches(info.context.reader, page, source=source, status=status)
-        edges = [Edge(cursor=encode_cursor("batch", b.id), node=_batch(b)) for b in found.rows]
-        end = edges[-1].cursor if edges else None
         return Connection(
-            edges=edges, page_info=PageInfo(has_next_page=found.has_next, end_cursor=end)
+            kind="batch",
+            items=[_batch(b) for b in found.rows],
+            ids=[b.id for b in found.rows],
+            has_next=found.has_next,
         )
