@@ -21,6 +21,7 @@ import logging
 from collections.abc import Awaitable, Callable
 from typing import Any
 
+import orjson
 from graphql import GraphQLError, GraphQLSyntaxError
 from starlette.requests import Request
 from starlette.responses import Response
@@ -57,11 +58,18 @@ def json_response(
     body: dict[str, Any], status: int, media: str, headers: dict[str, str] | None = None
 ) -> Response:
     return Response(
-        json.dumps(body, separators=(",", ":"), ensure_ascii=False).encode("utf-8"),
-        status_code=status,
-        headers=headers,
-        media_type=f"{media}; charset=utf-8",
+        json_bytes(body), status_code=status, headers=headers, media_type=f"{media}; charset=utf-8"
     )
+
+
+def json_bytes(body: dict[str, Any]) -> bytes:
+    """Compact UTF-8 JSON. orjson writes the same bytes as the standard library's compact form
+    about ten times faster; what it refuses (an integer past 64 bits in a JSON scalar, say)
+    the standard library writes."""
+    try:
+        return orjson.dumps(body)
+    except TypeError:
+        return json.dumps(body, separators=(",", ":"), ensure_ascii=False).encode("utf-8")
 
 
 def _mark_access(query: str | None, errors: list[dict[str, Any]]) -> None:
