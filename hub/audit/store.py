@@ -13,7 +13,7 @@ import asyncio
 import logging
 from typing import Any
 
-from sqlalchemy import Connection, Engine, Table, insert, update
+from sqlalchemy import Connection, Engine, Table, insert, text, update
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from hub.audit.chain import record_hash, sign
@@ -42,6 +42,24 @@ RECORD: Table = AccessRecord.__table__  # type: ignore[assignment]
 TOUCH: Table = AccessTouch.__table__  # type: ignore[assignment]
 HEAD: Table = AccessChainHead.__table__  # type: ignore[assignment]
 CHECKPOINT: Table = AccessCheckpoint.__table__  # type: ignore[assignment]
+
+_TOUCH_COLUMNS = ("kind", "authority_id", "source_id", "rows", "agreement_version_id")
+# PostgreSQL: every touch in one statement, each column as an array (a national table touches
+# 353 authorities; as many rows sent one by one took several milliseconds).
+_UNNESTED_TOUCHES = text(
+    "INSERT INTO access_touch (record_id, kind, authority_id, source_id, rows, "
+    "agreement_version_id) SELECT :record_id, * FROM unnest(CAST(:kind AS varchar[]), "
+    "CAST(:authority_id AS integer[]), CAST(:source_id AS integer[]), CAST(:rows AS integer[]), "
+    "CAST(:agreement_version_id AS integer[]))"
+)
+
+
+def _insert_touches(connection: Connection, seq: int, touched: list[dict[str, Any]]) -> None:
+    if connection.dialect.name == "postgresql":
+        columns = {name: [t[name] for t in touched] for name in _TOUCH_COLUMNS}
+        connection.execute(_UNNESTED_TOUCHES, {"record_id": seq, **columns})
+    else:
+        connection.execute(insert(TOUCH), [{"record_id": seq, **t} for t in touched])
 
 
 def signing_key(settings: Settings) -> Keyring:
@@ -99,7 +117,7 @@ class AccessLog:
         hash_ = record_hash(row)
         connection.execute(insert(RECORD).values(id=seq, record_hash=hash_, **row))
         if touched := fields.get("touched"):
-            connection.execute(insert(TOUCH), [{"record_id": seq, **t} for t in touched])
+            _insert_touches(connection, seq, touched)
         signature = sign(self.key, seq, hash_)
         signed = {"signature": signature, "key_id": self.key_id}
         connection.execute(update(HEAD).where(HEAD.c.id == 1).values(head_hash=hash_, **signed))
