@@ -6,7 +6,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from sqlalchemy import ColumnElement, Executable, Row, Table
-from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from hub.auth.principal import AuthenticatedPrincipal
 from hub.authz import Action, Authorizer, Gate, Kind
@@ -27,13 +27,18 @@ class AccessNotes:
 class Reader:
     """A principal's view of the database for one request.
 
-    Each statement takes its own short session: GraphQL resolves sibling fields concurrently,
-    and one AsyncSession must not be shared between concurrent awaits.
+    Each statement takes its own pooled connection: GraphQL resolves sibling fields
+    concurrently, and one connection must not be shared between concurrent awaits.
     """
 
     sessions: async_sessionmaker[AsyncSession]
     gate: Gate
     notes: AccessNotes = field(default_factory=AccessNotes)
+
+    @property
+    def engine(self) -> AsyncEngine:
+        engine: AsyncEngine = self.sessions.kw["bind"]
+        return engine
 
     @property
     def principal(self) -> AuthenticatedPrincipal:
@@ -66,7 +71,9 @@ class Reader:
         return found
 
     async def rows(self, stmt: Executable) -> Sequence[Row[Any]]:
-        async with self.sessions() as session:
-            result = await session.execute(stmt)
+        # A connection, not an ORM session: every read is a Core statement, and the session's
+        # machinery cost 0.1-0.3 ms a statement.
+        async with self.engine.connect() as connection:
+            result = await connection.execute(stmt)
             rows: Sequence[Row[Any]] = result.all()
             return rows
