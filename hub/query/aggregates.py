@@ -7,6 +7,7 @@ period); medians and quartiles are computed here, the same way on SQLite and Pos
 
 import statistics
 from collections import defaultdict
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
 from typing import Any
@@ -112,22 +113,27 @@ def in_period(period: str) -> list[ColumnElement[bool]]:
     return where
 
 
-def _aggregable(reader: Reader, indicator: str, *where: ColumnElement[bool]) -> Select[Any]:
+def _aggregable(
+    reader: Reader,
+    indicator: str,
+    *where: ColumnElement[bool],
+    groups: Sequence[ColumnElement[bool]] = (),
+) -> Select[Any]:
     """Current values of `indicator` the caller may aggregate, one per authority and period
-    (`_precedence`), with each one's group keys."""
+    (`_precedence`), with each one's group keys. `where` narrows the observations, `groups`
+    the authorities (on Authority and Region). The authorities are joined after the ranking,
+    to its few hundred rows: joined before it, PostgreSQL misjudged the policy's filter and
+    compared every observation with every authority (a national summary: 16 ms, now 4)."""
     table = OBSERVATION
     candidates = (
         select(
             table.c.value,
             table.c.period,
-            Region.code.label("region"),
-            Authority.type.label("authority_type"),
+            table.c.authority_id,
             table.c.period_start,
             _precedence(),
         )
         .join(Indicator, Indicator.id == table.c.indicator_id)
-        .join(Authority, Authority.id == table.c.authority_id)
-        .join(Region, Region.id == Authority.region_id)
         .where(
             Indicator.code == indicator,
             table.c.superseded_at.is_(None),
@@ -138,8 +144,17 @@ def _aggregable(reader: Reader, indicator: str, *where: ColumnElement[bool]) -> 
         .subquery("aggregable")
     )
     c = candidates.c
-    return select(c.value, c.period, c.region, c.authority_type, c.period_start).where(
-        c.precedence == 1
+    return (
+        select(
+            c.value,
+            c.period,
+            Region.code.label("region"),
+            Authority.type.label("authority_type"),
+            c.period_start,
+        )
+        .join(Authority, Authority.id == c.authority_id)
+        .join(Region, Region.id == Authority.region_id)
+        .where(c.precedence == 1, *groups)
     )
 
 
@@ -152,12 +167,12 @@ async def indicator_summary(
     authority_type: str | None = None,
 ) -> Summary:
     """Median and quartiles of one indicator and period across the authorities of a group."""
-    where = in_period(period)
+    groups = []
     if region is not None:
-        where.append(Region.code == region)
+        groups.append(Region.code == region)
     if authority_type is not None:
-        where.append(Authority.type == authority_type)
-    rows = await reader.rows(_aggregable(reader, indicator, *where))
+        groups.append(Authority.type == authority_type)
+    rows = await reader.rows(_aggregable(reader, indicator, *in_period(period), groups=groups))
     return summarise([float(r.value) for r in rows])
 
 
