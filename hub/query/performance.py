@@ -31,6 +31,25 @@ FLAG: Table = Flag.__table__  # type: ignore[assignment]
 _AUTHORITY: Table = Authority.__table__  # type: ignore[assignment]
 _REGION: Table = Region.__table__  # type: ignore[assignment]
 _INDICATOR: Table = Indicator.__table__  # type: ignore[assignment]
+# An observation as the API serves it (and its access record counts it): not the batch nor the
+# supersession columns, which no node shows; each datetime read costs its conversion, 2,720
+# times in a region's panel.
+OBSERVATION_NODE = [
+    OBSERVATION.c[name]
+    for name in (
+        "id",
+        "authority_id",
+        "indicator_id",
+        "source_id",
+        "period",
+        "period_start",
+        "period_end",
+        "value",
+        "target",
+        "status",
+        "received_at",
+    )
+]
 
 
 @dataclass(frozen=True, slots=True)
@@ -96,7 +115,7 @@ def observation_conditions(reader: Reader, f: ObservationFilter) -> list[ColumnE
 
 
 async def observations(reader: Reader, f: ObservationFilter, page: PageRequest) -> Page[Row[Any]]:
-    stmt = select(OBSERVATION).where(*observation_conditions(reader, f))
+    stmt = select(*OBSERVATION_NODE).where(*observation_conditions(reader, f))
     found = await reader.records(Kind.OBSERVATION, keyset(stmt, OBSERVATION.c.id, page))
     return to_page(found, page)
 
@@ -109,7 +128,7 @@ def _per_parent(
         stmt = stmt.where(table.c.id > page.after)
     rank = func.row_number().over(partition_by=parent, order_by=table.c.id).label("rank")
     ranked = stmt.add_columns(rank).subquery()
-    columns = [ranked.c[c.name] for c in table.columns]
+    columns = [ranked.c[c.name] for c in stmt.selected_columns]
     return (
         select(*columns)
         .where(ranked.c.rank <= page.first + 1)
@@ -122,7 +141,9 @@ async def observations_of_authorities(
 ) -> Sequence[Row[Any]]:
     """Observations of many authorities at once, paged per authority."""
     conditions = observation_conditions(reader, f)
-    stmt = select(OBSERVATION).where(OBSERVATION.c.authority_id.in_(authority_ids), *conditions)
+    stmt = select(*OBSERVATION_NODE).where(
+        OBSERVATION.c.authority_id.in_(authority_ids), *conditions
+    )
     ranked = _per_parent(stmt, OBSERVATION, OBSERVATION.c.authority_id, page)
     return await reader.records(Kind.OBSERVATION, ranked)
 
