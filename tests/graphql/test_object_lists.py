@@ -83,11 +83,32 @@ class Odd:
     colour: Any = None
 
 
+class Churning:
+    """A node whose `first` is a new Leaf at every read: once freed, its id may be reused."""
+
+    def __init__(self, i: int) -> None:
+        self.id, self.label, self.i = strawberry.ID(str(i)), None, i
+        self.leaves: list[Leaf] = []
+
+    @property
+    def first(self) -> Leaf:
+        return Leaf(name=f"c{self.i}", rows=self.i, colour=None)
+
+
 @strawberry.type
 class Query:
     @strawberry.field
     def nodes(self) -> list[Node]:
         return _nodes()
+
+    @strawberry.field
+    def shared(self) -> list[Node]:
+        one = Leaf(name="shared", rows=7, colour=Colour.BLUE)
+        return [Node(id=strawberry.ID(str(i)), label=None, leaves=[], first=one) for i in range(5)]
+
+    @strawberry.field
+    def churning(self) -> list[Node]:
+        return [Churning(i) for i in range(200)]  # type: ignore[misc]
 
     @strawberry.field
     def leaves(self) -> list[Leaf | None]:
@@ -141,6 +162,8 @@ QUERIES = {
     "missing": "{ missing { name } }",
     "single object": "{ nodes { id first { name rows colour } } }",
     "single object fails": "{ badFirst { id first { name rows } } }",
+    "single object shared": "{ shared { id first { name rows colour } } }",
+    "single object, new at each read": "{ churning { id first { name rows } } }",
     "context only": "{ tagged { name label leaf { name rows colour } } }",
     "context only, awaitable": "{ taggedLate { name label leaf { name } } }",
 }
