@@ -83,6 +83,15 @@ class Odd:
     colour: Any = None
 
 
+@strawberry.type
+class Bag:
+    """Lists of values inside an object, as a series' periods, values and statuses."""
+
+    names: list[str]
+    scores: list[float | None]
+    colours: list[Colour]
+
+
 class Churning:
     """A node whose `first` is a new Leaf at every read: once freed, its id may be reused."""
 
@@ -105,6 +114,20 @@ class Query:
     def shared(self) -> list[Node]:
         one = Leaf(name="shared", rows=7, colour=Colour.BLUE)
         return [Node(id=strawberry.ID(str(i)), label=None, leaves=[], first=one) for i in range(5)]
+
+    @strawberry.field
+    def bags(self) -> list[Bag]:
+        return [
+            Bag(names=[f"a{i}", "b"], scores=[1.5, None, float(i)], colours=[Colour.RED] * i)
+            for i in range(4)
+        ]
+
+    @strawberry.field
+    def bad_bags(self) -> list[Bag]:
+        bags = self.bags()
+        bags[1].names.append(None)  # type: ignore[arg-type]  # null in a list of String!
+        bags[2].scores.append(float("inf"))  # not a Float
+        return bags
 
     @strawberry.field
     def churning(self) -> list[Node]:
@@ -163,6 +186,8 @@ QUERIES = {
     "single object": "{ nodes { id first { name rows colour } } }",
     "single object fails": "{ badFirst { id first { name rows } } }",
     "single object shared": "{ shared { id first { name rows colour } } }",
+    "lists of values": "{ bags { names scores colours } }",
+    "lists of values fail": "{ badBags { names scores colours } }",
     "single object, new at each read": "{ churning { id first { name rows } } }",
     "context only": "{ tagged { name label leaf { name rows colour } } }",
     "context only, awaitable": "{ taggedLate { name label leaf { name } } }",
@@ -202,7 +227,7 @@ async def test_the_fast_path_answers_as_the_ordinary_one(name: str, extensions: 
         query, variable_values=variables, context_value=context
     )
     assert _shape(found) == _shape(expected)
-    failing = {"null name", "too big", "missing", "single object fails"}
+    failing = {"null name", "too big", "missing", "single object fails", "lists of values fail"}
     failing |= {"coerced"} if Upper in extensions else set()
     assert (found.errors is not None) == (name in failing)  # so the comparison can fail
 
@@ -232,6 +257,10 @@ async def test_the_fast_path_is_taken_only_where_nothing_else_runs(
     result = await _schema(True, extensions).execute(QUERIES["single object"])
     assert result.errors is None
     assert completed[0] is taken  # a plain object inside a plain object
+    completed.clear()
+    result = await _schema(True, extensions).execute(QUERIES["lists of values"])
+    assert result.errors is None
+    assert completed[0] is taken  # lists of values inside a plain object
     for name, fast in (("context only", taken), ("context only, awaitable", False)):
         completed.clear()
         result = await _schema(True, extensions).execute(
