@@ -204,3 +204,25 @@ async def test_a_valid_document_is_validated_once_and_an_invalid_one_every_time(
         assert codes == {"GRAPHQL_VALIDATION_FAILED"}
     assert validated.count(good) == 1
     assert validated.count(bad) == 3
+
+
+async def test_a_document_is_parsed_once_and_one_past_the_limits_every_time(
+    world: World, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    parsed: list[str] = []
+    original = strawberry_schema.parse
+
+    def spy(source: str, **options: Any) -> Any:
+        parsed.append(source)
+        return original(source, **options)
+
+    monkeypatch.setattr(strawberry_schema, "parse", spy)
+    good = "query Parsed($region: String!) { region(code: $region) { code name } }"
+    long = "{ " + "__typename " * 1000 + "}"
+    for region in ("E12000001", "E12000002", "E12000003"):
+        response = await ask(world, good, {"region": region})
+        assert response.status_code == 200
+        assert response.json()["data"]["region"]["code"] == region  # each its own variables
+        await refused(world, long, "TOO_MANY_TOKENS")
+    assert parsed.count(good) == 1
+    assert parsed.count(long) == 3
