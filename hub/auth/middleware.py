@@ -136,8 +136,9 @@ class BearerAuthMiddleware:
         token = bearer_token(scope)
         if token is None:
             return None
-        async with self.sessions() as session:
-            return await authenticate(session, token)
+        # A connection, not an ORM session: one Core statement, on every request.
+        async with self.sessions.kw["bind"].connect() as connection:
+            return await authenticate(connection, token)
 
 
 async def _send_unauthenticated(send: Send) -> None:

@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from sqlalchemy import select
-from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
 
 from hub.auth.principal import AuthenticatedPrincipal
 from hub.models.base import utcnow
@@ -191,7 +191,7 @@ async def revoke_token(
 
 
 async def authenticate(
-    session: AsyncSession, raw_token: str, now: datetime | None = None
+    session: AsyncSession | AsyncConnection, raw_token: str, now: datetime | None = None
 ) -> AuthenticatedPrincipal | None:
     """The principal a bearer token stands for, or None if it is malformed, unknown, expired or
     revoked. One SQL statement."""
