@@ -37,7 +37,8 @@ class Settings(BaseSettings):
         default=60000,
         ge=0,
         description="Longest one SQL statement may run before the database stops it (0: no "
-        "limit); a GraphQL field stopped by it answers TIMEOUT. `hub db upgrade` runs without it.",
+        "limit); a GraphQL field stopped by it answers TIMEOUT. `hub db upgrade` and the signal "
+        "rules' background evaluation run without it.",
     )
     token_default_days: int = Field(
         default=90, ge=1, description="Lifetime of an issued token when --expires is not given."

@@ -26,7 +26,7 @@ from sqlalchemy import Select, Table, select, text, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from hub.db import unit_of_work
+from hub.db import lift_statement_timeout, unit_of_work
 from hub.models import Alert, IngestBatch
 from hub.models.alerts import NOT_CLOSED, AlertState
 from hub.models.base import utcnow
@@ -162,10 +162,20 @@ async def _evaluate(sessions: async_sessionmaker[AsyncSession], batch_id: int) -
         async with unit_of_work(sessions) as session:
             if not await _claim(session, batch_id):
                 return []
+            await _without_timeout(session)
             return await raise_alerts(session, _scope(batch_id))
     except Exception:
         log.exception("evaluating the signal rules for batch %s failed", batch_id)
         return None
+
+
+async def _without_timeout(session: AsyncSession) -> None:
+    """No statement timeout for the rest of the evaluation's transaction. The timeout bounds
+    what a request may cost; this is the hub's own work in the background, and a big batch's
+    rules legitimately take minutes (on PostgreSQL a file of 1.47 million rows outlasted the
+    60 s default, and, retried, failed the same way every time)."""
+    connection = await session.connection()
+    await connection.run_sync(lift_statement_timeout)
 
 
 def _scope(batch_id: int) -> Scope:
@@ -186,6 +196,7 @@ async def _evaluate_in_steps(
     async with sessions() as reader:
         if await reader.scalar(_pending().where(IngestBatch.id == batch_id)) is None:
             return []
+        await _without_timeout(reader)
         async for rows in _findings(reader, _scope(batch_id), None):
             async with unit_of_work(sessions) as writer:
                 raised += await _insert(writer, rows)

@@ -2,19 +2,22 @@
 it. Evaluating a big batch's rules takes most of a minute, so the evaluation must not hold the
 lock while the rules run (it did: a request answered meanwhile waited past the busy timeout and
 got 503). Its alerts are written in short transactions instead, the batch marked checked last;
-an evaluation that dies midway is finished by the next one, each alert raised once."""
+an evaluation that dies midway is finished by the next one, each alert raised once. On both
+backends the evaluation runs without the statement timeout, which bounds requests."""
 
 import sqlite3
 from pathlib import Path
 from typing import Any
 
 import pytest
-from sqlalchemy import select, update
+from sqlalchemy import select, text, update
 
 import hub.signals.evaluate as evaluate
-from hub.db import session_factory
+from hub.db import create_engine, session_factory
 from hub.models import Alert, IngestBatch
+from hub.settings import Settings
 from hub.signals import recover
+from tests.faults.test_statement_timeout import QUICK
 from tests.signals.conftest import Hub, alerts_of, ingest
 from tests.signals.test_bounded import HEADER, WORSENING
 
@@ -104,3 +107,31 @@ async def test_an_evaluation_that_died_midway_is_finished_once(
         await connection.execute(update(IngestBatch).values(signals_checked_at=None))
     await recover(session_factory(early.engine))
     assert _keys(await alerts_of(early)) == finished
+
+
+async def test_the_evaluation_runs_without_the_statement_timeout(
+    early: Hub, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The statement timeout bounds requests; a big batch's rules may take minutes (on
+    PostgreSQL a 1.47-million-row file outlasted it and failed at every retry)."""
+    batch = await ingest(early, "ac", "ac-caa", HEADER + WORSENING, "national-indicators")
+    async with early.engine.begin() as connection:
+        await connection.execute(Alert.__table__.delete())
+        await connection.execute(update(IngestBatch).values(signals_checked_at=None))
+    url = early.engine.url.render_as_string(hide_password=False)
+    engine = create_engine(Settings(database_url=url, db_statement_timeout_ms=100))
+    original = evaluate._findings
+    slow = QUICK[engine.dialect.name]  # a few hundred ms: past the engine's 100 ms
+
+    async def slow_rules(session: Any, *args: Any) -> Any:
+        await session.execute(text(slow))
+        async for rows in original(session, *args):
+            yield rows
+
+    monkeypatch.setattr(evaluate, "_findings", slow_rules)
+    try:
+        raised = await evaluate.after_batch(session_factory(engine), batch)
+    finally:
+        await engine.dispose()
+    assert len(raised) > 7
+    assert await _unchecked(early) == []
