@@ -11,6 +11,7 @@ error either raises.
 import math
 import sqlite3
 import time
+import weakref
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import Any
@@ -18,6 +19,7 @@ from typing import Any
 from sqlalchemy import Connection, Engine, event, func, select
 from sqlalchemy import create_engine as create_sync_engine
 from sqlalchemy.engine import make_url
+from sqlalchemy.exc import InvalidatePoolError
 from sqlalchemy.ext.asyncio import (
     AsyncConnection,
     AsyncEngine,
@@ -118,13 +120,41 @@ def create_engine(settings: Settings) -> AsyncEngine:
     server_settings = {"plan_cache_mode": "force_custom_plan"}
     if timeout_ms:
         server_settings["statement_timeout"] = str(timeout_ms)
-    return create_async_engine(
+    engine = create_async_engine(
         url,
         echo=settings.db_echo,
         pool_size=settings.db_pool_size,
-        pool_pre_ping=True,
         connect_args={"server_settings": server_settings},
     )
+    event.listen(engine.sync_engine, "checkout", _ping)  # a pool event: outlives dispose()
+    return engine
+
+
+def _ping(dbapi_connection: Any, _record: Any, _proxy: Any) -> None:
+    """Check a pooled PostgreSQL connection before lending it, so that after the server
+    restarts no request meets a dead connection: on failure every connection pooled before now
+    is replaced (raising DisconnectionError makes the pool connect afresh, or fail with the
+    connect error while the server is away). SQLAlchemy's own `pool_pre_ping` does the same in
+    three round trips (it wraps the ping in BEGIN and ROLLBACK for pgbouncer); this is one."""
+    try:
+        await_(dbapi_connection.driver_connection.fetchrow(";"))
+    except Exception as error:
+        raise InvalidatePoolError(f"the connection failed its ping: {error!r}") from error
+
+
+_READS = weakref.WeakKeyDictionary[AsyncEngine, AsyncEngine]()
+
+
+def reads(engine: AsyncEngine) -> AsyncEngine:
+    """`engine` for statements that only read, each on its own connection: on PostgreSQL in
+    autocommit, which spares each read the BEGIN and ROLLBACK round trips (one statement sees
+    one snapshot either way); on SQLite the engine itself (a SELECT opens no transaction there,
+    and switching the isolation level costs a PRAGMA)."""
+    if engine.dialect.name != "postgresql":
+        return engine
+    if (found := _READS.get(engine)) is None:
+        found = _READS[engine] = engine.execution_options(isolation_level="AUTOCOMMIT")
+    return found
 
 
 def lift_statement_timeout(connection: Connection) -> None:

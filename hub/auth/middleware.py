@@ -24,6 +24,7 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 
 from hub.auth.principal import AuthenticatedPrincipal
 from hub.auth.tokens import authenticate
+from hub.db import reads
 
 ExemptionRule = Callable[[Scope], bool]
 
@@ -137,7 +138,7 @@ class BearerAuthMiddleware:
         if token is None:
             return None
         # A connection, not an ORM session: one Core statement, on every request.
-        async with self.sessions.kw["bind"].connect() as connection:
+        async with reads(self.sessions.kw["bind"]).connect() as connection:
             return await authenticate(connection, token)
 
 

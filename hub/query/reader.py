@@ -10,6 +10,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from hub.auth.principal import AuthenticatedPrincipal
 from hub.authz import Action, Authorizer, Gate, Kind
+from hub.db import reads
 
 
 @dataclass
@@ -37,8 +38,7 @@ class Reader:
 
     @property
     def engine(self) -> AsyncEngine:
-        engine: AsyncEngine = self.sessions.kw["bind"]
-        return engine
+        return reads(self.sessions.kw["bind"])
 
     @property
     def principal(self) -> AuthenticatedPrincipal:
