@@ -31,6 +31,14 @@ class Query:
         return [1.0, None, 3.0]  # type: ignore[list-item]  # a null where none is allowed
 
     @strawberry.field
+    def infinite(self) -> list[float | None]:
+        return [1.5, float("inf"), float("nan"), True, 2]  # not finite: errors on those items
+
+    @strawberry.field
+    def booleans(self) -> list[bool | None]:
+        return [True, None, 0, 1, "yes", False]  # type: ignore[list-item]  # coerced or refused
+
+    @strawberry.field
     def strings(self) -> list[str]:
         return ["a", 1, 2.5, True]  # type: ignore[list-item]  # coerced to strings
 
@@ -56,7 +64,18 @@ FAST = strawberry.Schema(query=Query, execution_context_class=LeafListExecutionC
 
 
 @pytest.mark.parametrize(
-    "field", ["floats", "strict", "strings", "refused", "colours", "values", "pending"]
+    "field",
+    [
+        "floats",
+        "strict",
+        "infinite",
+        "booleans",
+        "strings",
+        "refused",
+        "colours",
+        "values",
+        "pending",
+    ],
 )
 async def test_the_fast_path_answers_as_the_ordinary_one(field: str) -> None:
     query = f"{{ {field} }}"
