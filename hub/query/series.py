@@ -14,7 +14,12 @@ from graphql import GraphQLError
 from sqlalchemy import select
 
 from hub.authz import Kind
-from hub.query.performance import OBSERVATION, ObservationFilter, observation_conditions
+from hub.query.performance import (
+    OBSERVATION,
+    ObservationFilter,
+    as_stored,
+    observation_conditions,
+)
 from hub.query.reader import Reader
 from hub.query.reference import INDICATOR
 
@@ -70,7 +75,7 @@ async def series_of_authorities(
             o.c.period_start,
             o.c.value,
             o.c.target,
-            o.c.status,
+            as_stored(o.c.status),
         )
         .where(o.c.authority_id.in_(authority_ids), *observation_conditions(reader, f))
         .order_by(o.c.authority_id, o.c.indicator_id, o.c.period_start, o.c.id)
