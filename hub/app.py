@@ -21,6 +21,7 @@ from hub.authz import AccessRequest, Gate, load_authorizer
 from hub.dashboard import PREFIX as DASHBOARD
 from hub.dashboard import dashboard_files, dashboard_routes
 from hub.db import create_engine, session_factory
+from hub.graphql.holding import HoldReads
 from hub.graphql.schema import build_schema
 from hub.graphql.types.live import Live
 from hub.graphql.view import HubGraphQL
@@ -60,6 +61,7 @@ def create_app(settings: Settings | None = None) -> Starlette:
     extensions: list[SchemaExtension | type[SchemaExtension]] = [
         GraphQLTracing,
         AccessRecordExtension,
+        HoldReads,
         limits_extension(settings),
     ]
     if production:

@@ -1,0 +1,73 @@
+"""A query's reads share one pooled connection, which goes back to the pool when the query
+ends (whatever its outcome); the access record still names the agreement versions."""
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import Any
+
+from sqlalchemy import event
+
+from hub.models.enums import Role
+from tests.audit.helpers import last_record, touches_of
+from tests.support import World
+
+PANEL = """
+query Panel($region: String!) {
+  region(code: $region) { authorities { code
+    series(indicators: ["NI1", "NI2"]) { indicator { code } periods values } } }
+}
+"""
+NORTH_EAST = "E12000001"
+
+
+@contextmanager
+def checkouts(world: World) -> Iterator[list[Any]]:
+    """Each connection the app's engine lends while the block runs."""
+    lent: list[Any] = []
+
+    def seen(dbapi_connection: Any, *_: Any) -> None:
+        lent.append(dbapi_connection)
+
+    pool_events = world.engine.sync_engine
+    event.listen(pool_events, "checkout", seen)
+    try:
+        yield lent
+    finally:
+        event.remove(pool_events, "checkout", seen)
+
+
+async def test_a_query_reads_on_one_connection(world: World) -> None:
+    world.statements.active, world.statements.statements = True, []
+    try:
+        with checkouts(world) as lent:
+            body = await world.graphql(Role.RIEP_ANALYST, PANEL, {"region": NORTH_EAST})
+    finally:
+        world.statements.active = False
+    assert "errors" not in body, body
+    reads = [s for s in world.statements.statements if s.lstrip().upper().startswith("SELECT")]
+    assert len(reads) >= 5  # token, region, authorities, series, indicators, agreement versions
+    # The token lookup, then every read of the query, then (PostgreSQL; SQLite writes it in a
+    # thread of its own) the access record: one checkout each.
+    assert len(lent) == (3 if world.backend == "postgresql" else 2)
+    assert world.engine.sync_engine.pool.checkedout() == 0
+
+
+async def test_the_record_names_the_versions_looked_up_on_the_held_connection(
+    world: World,
+) -> None:
+    body = await world.graphql(Role.RIEP_ANALYST, PANEL, {"region": NORTH_EAST})
+    assert "errors" not in body, body
+    record = await last_record(world.engine)
+    touches = await touches_of(world.engine, record.id)
+    assert touches
+    assert all(t.agreement_version_id is not None for t in touches)
+
+
+async def test_the_connection_goes_back_when_a_query_fails(world: World) -> None:
+    missing = PANEL.replace(
+        "query Panel($region: String!) {",
+        'query Panel($region: String!) {\n  authority(code: "NO-SUCH") { name }',
+    )
+    body = await world.graphql(Role.RIEP_ANALYST, missing, {"region": NORTH_EAST})
+    assert body["errors"][0]["extensions"]["code"] == "NOT_FOUND", body  # beside the reads
+    assert world.engine.sync_engine.pool.checkedout() == 0
