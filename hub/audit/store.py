@@ -3,8 +3,8 @@
 The first statement of the transaction increments the head's `seq` (a row lock on PostgreSQL,
 the database write lock on SQLite), so appends from any number of hub processes take turns and
 the chain stays one chain. The record, its touches, the new signed head and (every
-`checkpoint_every` records) a signed checkpoint are written in the same transaction: all or none.
-Each signature is stored with the id of the key that made it (hub.audit.keys).
+`checkpoint_every` records) a signed checkpoint are written in the same transaction: all or none
+(on PostgreSQL as one statement after the first). Each signature is stored with the id of the key that made it (hub.audit.keys).
 """
 
 from __future__ import annotations
@@ -13,7 +13,21 @@ import asyncio
 import logging
 from typing import Any
 
-from sqlalchemy import Connection, Engine, Table, insert, text, update
+from sqlalchemy import (
+    ARRAY,
+    BigInteger,
+    Connection,
+    Engine,
+    Insert,
+    Table,
+    Update,
+    bindparam,
+    func,
+    insert,
+    literal,
+    select,
+    update,
+)
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from hub.audit.chain import record_hash, sign
@@ -44,22 +58,34 @@ HEAD: Table = AccessChainHead.__table__  # type: ignore[assignment]
 CHECKPOINT: Table = AccessCheckpoint.__table__  # type: ignore[assignment]
 
 _TOUCH_COLUMNS = ("kind", "authority_id", "source_id", "rows", "agreement_version_id")
-# PostgreSQL: every touch in one statement, each column as an array (a national table touches
-# 353 authorities; as many rows sent one by one took several milliseconds).
-_UNNESTED_TOUCHES = text(
-    "INSERT INTO access_touch (record_id, kind, authority_id, source_id, rows, "
-    "agreement_version_id) SELECT :record_id, * FROM unnest(CAST(:kind AS varchar[]), "
-    "CAST(:authority_id AS integer[]), CAST(:source_id AS integer[]), CAST(:rows AS integer[]), "
-    "CAST(:agreement_version_id AS integer[]))"
-)
 
 
-def _insert_touches(connection: Connection, seq: int, touched: list[dict[str, Any]]) -> None:
-    if connection.dialect.name == "postgresql":
-        columns = {name: [t[name] for t in touched] for name in _TOUCH_COLUMNS}
-        connection.execute(_UNNESTED_TOUCHES, {"record_id": seq, **columns})
-    else:
-        connection.execute(insert(TOUCH), [{"record_id": seq, **t} for t in touched])
+def _all_at_once(
+    connection: Connection,
+    new_head: Update,
+    writes: list[Insert],
+    seq: int,
+    touched: list[dict[str, Any]],
+) -> None:
+    """The record's writes and the new head as one PostgreSQL statement (data-modifying CTEs):
+    one round trip instead of three or four, while every other append waits on the head row."""
+    if touched:
+        writes = [*writes, _unnested_touches(seq, touched)]
+    for n, write in enumerate(writes):
+        new_head = new_head.add_cte(write.cte(f"write_{n}"))
+    connection.execute(new_head)
+
+
+def _unnested_touches(seq: int, touched: list[dict[str, Any]]) -> Insert:
+    """Every touch in one INSERT, each column sent as an array (PostgreSQL; a national table
+    touches 353 authorities, and as many rows sent one by one took several milliseconds)."""
+    arrays = [
+        bindparam(name, [t[name] for t in touched], type_=ARRAY(TOUCH.c[name].type))
+        for name in _TOUCH_COLUMNS
+    ]
+    rows = func.unnest(*arrays).table_valued(*_TOUCH_COLUMNS).render_derived()
+    chosen = select(literal(seq, BigInteger), *(rows.c[name] for name in _TOUCH_COLUMNS))
+    return insert(TOUCH).from_select(["record_id", *_TOUCH_COLUMNS], chosen)
 
 
 def signing_key(settings: Settings) -> Keyring:
@@ -115,16 +141,21 @@ class AccessLog:
         seq, prev_hash = bumped.one()
         row = {**fields, "prev_hash": prev_hash}
         hash_ = record_hash(row)
-        connection.execute(insert(RECORD).values(id=seq, record_hash=hash_, **row))
-        if touched := fields.get("touched"):
-            _insert_touches(connection, seq, touched)
-        signature = sign(self.key, seq, hash_)
-        signed = {"signature": signature, "key_id": self.key_id}
-        connection.execute(update(HEAD).where(HEAD.c.id == 1).values(head_hash=hash_, **signed))
+        signed = {"signature": sign(self.key, seq, hash_), "key_id": self.key_id}
+        writes: list[Insert] = [insert(RECORD).values(id=seq, record_hash=hash_, **row)]
         if seq % self.checkpoint_every == 0:
-            connection.execute(
-                insert(CHECKPOINT).values(id=seq, at=utcnow(), record_hash=hash_, **signed)
-            )
+            at = utcnow()
+            writes.append(insert(CHECKPOINT).values(id=seq, at=at, record_hash=hash_, **signed))
+        new_head = update(HEAD).where(HEAD.c.id == 1).values(head_hash=hash_, **signed)
+        touched = fields.get("touched") or []
+        if connection.dialect.name == "postgresql":
+            _all_at_once(connection, new_head, writes, seq, touched)
+        else:
+            for write in writes:
+                connection.execute(write)
+            if touched:
+                connection.execute(insert(TOUCH), [{"record_id": seq, **t} for t in touched])
+            connection.execute(new_head)
         return int(seq)
 
     def close(self) -> None:
