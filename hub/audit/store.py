@@ -3,8 +3,9 @@
 The first statement of the transaction increments the head's `seq` (a row lock on PostgreSQL,
 the database write lock on SQLite), so appends from any number of hub processes take turns and
 the chain stays one chain. The record, its touches, the new signed head and (every
-`checkpoint_every` records) a signed checkpoint are written in the same transaction: all or none
-(on PostgreSQL as one statement after the first). Each signature is stored with the id of the key that made it (hub.audit.keys).
+`checkpoint_every` records) a signed checkpoint are written in the same transaction: all or
+none (on PostgreSQL as one statement after the first). Each signature is stored with the id of
+the key that made it (hub.audit.keys).
 """
 
 from __future__ import annotations
