@@ -1,15 +1,21 @@
 """A query's reads share one pooled connection, which goes back to the pool when the query
 ends (whatever its outcome); the access record still names the agreement versions."""
 
+import asyncio
 from collections.abc import Iterator
 from contextlib import contextmanager
+from pathlib import Path
 from typing import Any
 
-from sqlalchemy import event
+import pytest
+from sqlalchemy import event, text
 
+from hub.db import create_engine
 from hub.models.enums import Role
+from hub.query.reader import Lease
+from hub.settings import Settings
 from tests.audit.helpers import last_record, touches_of
-from tests.support import World
+from tests.support import BACKENDS, World, fresh_database
 
 PANEL = """
 query Panel($region: String!) {
@@ -71,3 +77,37 @@ async def test_the_connection_goes_back_when_a_query_fails(world: World) -> None
     body = await world.graphql(Role.RIEP_ANALYST, missing, {"region": NORTH_EAST})
     assert body["errors"][0]["extensions"]["code"] == "NOT_FOUND", body  # beside the reads
     assert world.engine.sync_engine.pool.checkedout() == 0
+
+
+# A statement that runs for a few seconds: the server's sleep, or a long count on SQLite.
+_SLOW = {
+    "postgresql": "SELECT pg_sleep(5)",
+    "sqlite": "WITH RECURSIVE c(x) AS (SELECT 1 UNION ALL SELECT x + 1 FROM c WHERE x < 3000000) "
+    "SELECT count(*) FROM c",
+}
+
+
+@pytest.mark.parametrize("backend", BACKENDS)
+async def test_a_read_stopped_midway_gives_its_held_connection_back(
+    backend: str, tmp_path: Path
+) -> None:
+    """A request stopped while its held connection runs a statement (its time limit, a client
+    hanging up) loses nothing from the pool, and the next reads work."""
+    async with fresh_database(backend, tmp_path) as url:
+        engine = create_engine(Settings(database_url=url))
+        try:
+            lease = Lease()
+            lease.held = True
+            slow = asyncio.create_task(lease.rows(engine, text(_SLOW[backend])))
+            await asyncio.sleep(0.3)
+            slow.cancel()
+            with pytest.raises(asyncio.CancelledError):
+                await slow
+            await lease.release()
+            assert engine.sync_engine.pool.checkedout() == 0
+            lease.held = True
+            assert (await lease.rows(engine, text("SELECT 1"))) == [(1,)]
+            await lease.release()
+            assert engine.sync_engine.pool.checkedout() == 0
+        finally:
+            await engine.dispose()
