@@ -44,6 +44,17 @@ PLAIN_SCALARS = frozenset({"String", "Float", "Int", "Boolean", "ID", "Date", "D
 _Plan = Callable[[Any], list[Any]]
 
 
+class Prebuilt:
+    """A list field's value written as JSON already, exactly as GraphQL would complete it (see
+    hub.query.series_json): it stays in the result as it is, and the response writer copies
+    its text (hub.http.handler.json_bytes)."""
+
+    __slots__ = ("json",)
+
+    def __init__(self, json: str) -> None:
+        self.json = json
+
+
 class LeafListExecutionContext(StrawberryGraphQLCoreExecutionContext):
     def complete_list_value(
         self,
@@ -54,6 +65,8 @@ class LeafListExecutionContext(StrawberryGraphQLCoreExecutionContext):
         result: Any,
         position_context: Any,
     ) -> Any:
+        if type(result) is Prebuilt:  # written as JSON already (by the database)
+            return result
         fast = self._leaf_list(return_type, field_details_list, path, result)
         if fast is not None:
             return fast

@@ -12,7 +12,8 @@ from sqlalchemy import Row, Table
 from strawberry.dataloader import DataLoader
 
 from hub.authz import Kind
-from hub.query import agreements, performance, reference, series
+from hub.graphql.execution import Prebuilt
+from hub.query import agreements, performance, reference, series, series_json
 from hub.query.pages import PageRequest
 from hub.query.reader import Reader
 
@@ -97,6 +98,17 @@ class Loaders:
             return _grouped(found, ids, "authority_id")
 
         return self._get(("series_of_authority", f), load)
+
+    def written_series_of_authority(
+        self, f: performance.ObservationFilter, shape: series_json.Shape
+    ) -> DataLoader[Any, Any]:
+        """The same series written as JSON by the database, all in one statement."""
+
+        async def load(ids: list[int]) -> list[Prebuilt]:
+            found = await series_json.of_authorities(self._reader, ids, f, shape)
+            return [Prebuilt(found.get(i, "[]")) for i in ids]
+
+        return self._get(("written_series_of_authority", f, shape), load)
 
     def assessments_of_authority(self, framework: str | None) -> DataLoader[Any, Any]:
         async def load(ids: list[int]) -> list[list[Row[Any]]]:

@@ -32,6 +32,7 @@ from strawberry.types import ExecutionResult
 from strawberry.types.graphql import OperationType
 
 from hub.audit.draft import CURRENT
+from hub.graphql.execution import Prebuilt
 from hub.http.limits import LIMIT_CODES, REQUEST, RequestState, limit_error
 from hub.http.negotiation import GRAPHQL_RESPONSE, JSON, response_media_type
 from hub.http.protocol import (
@@ -65,11 +66,25 @@ def json_response(
 def json_bytes(body: dict[str, Any]) -> bytes:
     """Compact UTF-8 JSON. orjson writes the same bytes as the standard library's compact form
     about ten times faster; what it refuses (an integer past 64 bits in a JSON scalar, say)
-    the standard library writes."""
+    the standard library writes. A value written as JSON already (Prebuilt) is copied in."""
     try:
-        return orjson.dumps(body)
+        return orjson.dumps(body, default=_copied)
     except TypeError:
-        return json.dumps(body, separators=(",", ":"), ensure_ascii=False).encode("utf-8")
+        return json.dumps(body, separators=(",", ":"), ensure_ascii=False, default=_parsed).encode(
+            "utf-8"
+        )
+
+
+def _copied(value: Any) -> orjson.Fragment:
+    if isinstance(value, Prebuilt):
+        return orjson.Fragment(value.json)
+    raise TypeError(f"{type(value).__name__} is not JSON serializable")
+
+
+def _parsed(value: Any) -> Any:
+    if isinstance(value, Prebuilt):
+        return json.loads(value.json)
+    raise TypeError(f"{type(value).__name__} is not JSON serializable")
 
 
 def _mark_access(query: str | None, errors: list[dict[str, Any]]) -> None:

@@ -29,8 +29,12 @@ class AccessNotes:
         # is slow): a panel notes thousands of rows.
         fields = rows[0]._fields
         owners = itemgetter(fields.index("authority_id"), fields.index("source_id"))
+        self.add(kind, Counter(map(owners, rows)))
+
+    def add(self, kind: Kind, owners: Counter[tuple[int, int]]) -> None:
+        """Rows counted already, by (authority_id, source_id)."""
         name = str(kind)
-        for (authority_id, source_id), n in Counter(map(owners, rows)).items():
+        for (authority_id, source_id), n in owners.items():
             self.touched[(name, authority_id, source_id)] += n
 
 

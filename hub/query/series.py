@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from graphql import GraphQLError
-from sqlalchemy import select
+from sqlalchemy import Column, Select, select
 
 from hub.authz import Kind
 from hub.query.performance import (
@@ -58,15 +58,15 @@ def too_many_values() -> GraphQLError:
     )
 
 
-async def series_of_authorities(
-    reader: Reader, authority_ids: Sequence[int], f: ObservationFilter
-) -> list[Series]:
-    """Current observations of many authorities in one statement, grouped into series ordered
-    by authority, indicator code and period; their indicators in one more."""
+def chosen_rows(
+    reader: Reader, authority_ids: Sequence[int], f: ObservationFilter, *more: Column[Any]
+) -> Select[Any]:
+    """The rows of the authorities' series (and `more` columns), bounded: one more than
+    allowed tells of too many. Observation columns only, in the order of the (authority,
+    indicator, period start) index: the database sorts nothing, and carries no indicator text
+    per value."""
     o = OBSERVATION
-    # Observation columns only, in the order of the (authority, indicator, period start)
-    # index: the database sorts nothing, and carries no indicator text per value.
-    stmt = (
+    return (
         select(
             o.c.authority_id,
             o.c.source_id,
@@ -76,11 +76,20 @@ async def series_of_authorities(
             o.c.value,
             o.c.target,
             as_stored(o.c.status),
+            *more,
         )
         .where(o.c.authority_id.in_(authority_ids), *observation_conditions(reader, f))
         .order_by(o.c.authority_id, o.c.indicator_id, o.c.period_start, o.c.id)
         .limit(MAX_SERIES_VALUES + 1)
     )
+
+
+async def series_of_authorities(
+    reader: Reader, authority_ids: Sequence[int], f: ObservationFilter
+) -> list[Series]:
+    """Current observations of many authorities in one statement, grouped into series ordered
+    by authority, indicator code and period; their indicators in one more."""
+    stmt = chosen_rows(reader, authority_ids, f)
     rows = await reader.records(Kind.OBSERVATION, stmt)
     if len(rows) > MAX_SERIES_VALUES:
         raise too_many_values()

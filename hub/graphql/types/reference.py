@@ -10,7 +10,7 @@ from hub.graphql.context import HubInfo
 from hub.graphql.errors import bad_input
 from hub.graphql.types.connection import Connection, connection
 from hub.models.enums import FlagKind, Framework, ObservationStatus, Polarity
-from hub.query import performance, reference
+from hub.query import performance, reference, series_json
 
 if TYPE_CHECKING:
     from hub.graphql.types.performance import Assessment, Flag, Observation, Series
@@ -127,7 +127,12 @@ class Authority:
         status: ObservationStatus | None = None,
     ) -> list[Annotated["Series", strawberry.lazy("hub.graphql.types.performance")]]:
         f = _observation_filter(indicators, period_from, period_to, status)
-        return await info.context.loaders.series_of_authority(f).load(self.id)
+        loaders = info.context.loaders
+        if series_json.available(info.context.reader):
+            shape = series_json.shape_of(info.selected_fields[0])  # type: ignore[arg-type]
+            if shape is not None:  # PostgreSQL writes the JSON of the whole list
+                return await loaders.written_series_of_authority(f, shape).load(self.id)
+        return await loaders.series_of_authority(f).load(self.id)
 
     @strawberry.field(description="Current published assessments of this authority.")
     async def assessments(
