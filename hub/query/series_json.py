@@ -74,8 +74,10 @@ def shape_of(field: SelectedField) -> Shape | None:
         return None
     indicator: tuple[str, ...] = ()
     if "indicator" in fields:
-        chosen = next(s for s in field.selections if _named(s, "indicator"))
-        found = _plain(chosen.selections, set(INDICATOR_FIELDS))
+        chosen = [s for s in field.selections if _named(s, "indicator")]
+        if len(chosen) > 1:  # GraphQL merges their selections: the Python path does that
+            return None
+        found = _plain(chosen[0].selections, set(INDICATOR_FIELDS))
         if not found:
             return None
         indicator = found

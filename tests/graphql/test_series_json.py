@@ -85,6 +85,7 @@ def test_the_shape_keeps_the_order_and_asks_once() -> None:
         _field("series", _field("authority", _field("name"))),  # a field with a resolver
         _field("series", _field("__typename")),
         _field("series", _field("indicator", _field("id"))),  # not served
+        _field("series", _field("indicator", _field("code")), _field("indicator", _field("unit"))),
     ],
 )
 def test_anything_but_plain_fields_takes_the_python_path(field: SelectedField) -> None:
