@@ -67,9 +67,11 @@ def _evaluated(url: str) -> None:
         "SELECT count(*) FROM ingest_batch WHERE idempotency_key = :k "
         "AND status = 'applied' AND signals_checked_at IS NULL"
     )
-    deadline = time.monotonic() + 240
+    # A bound on the background job, not a speed target: on PostgreSQL (a private cluster with
+    # default settings) the rules over these 847,200 rows took over 240 s on a slow machine.
+    deadline = time.monotonic() + 900
     while int(str(sql(url, query, k=KEY)[0][0])) > 0:
-        assert time.monotonic() < deadline, "the batch's signal rules did not run in 240 s"
+        assert time.monotonic() < deadline, "the batch's signal rules did not run in 900 s"
         time.sleep(0.5)
 
 
