@@ -14,10 +14,11 @@ from strawberry.dataloader import DataLoader
 from hub.authz import Kind
 from hub.graphql.execution import Prebuilt
 from hub.query import agreements, performance, reference, series, series_json
-from hub.query.pages import PageRequest
+from hub.query.pages import Page, PageRequest
 from hub.query.reader import Reader
 
 Rows = Sequence[Row[Any]]
+NO_PAGE: Page[Row[Any]] = Page(rows=(), has_next=False)
 
 
 def _one_each(rows: Rows, keys: Sequence[Any], key: str) -> list[Row[Any] | None]:
@@ -83,10 +84,11 @@ class Loaders:
     def observations_of_authority(
         self, f: performance.ObservationFilter, page: PageRequest
     ) -> DataLoader[Any, Any]:
-        async def load(ids: list[int]) -> list[list[Row[Any]]]:
-            rows = await performance.observations_of_authorities(self._reader, ids, f, page)
+        async def load(ids: list[int]) -> list[Page[Row[Any]]]:
+            pages = await performance.observations_of_authorities(self._reader, ids, f, page)
+            rows = [row for found in pages.values() for row in found.rows]
             await self.know(reference.INDICATOR, (r.indicator_id for r in rows))
-            return _grouped(rows, ids, "authority_id")
+            return [pages.get(i, NO_PAGE) for i in ids]
 
         return self._get(("observations_of_authority", f, page), load)
 

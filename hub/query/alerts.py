@@ -20,7 +20,7 @@ from hub.db import unit_of_work
 from hub.models import Alert, Authority, Principal, Region
 from hub.models.alerts import AlertState, Severity
 from hub.models.base import utcnow
-from hub.query.pages import Page, PageRequest, keyset, to_page
+from hub.query.pages import Page, PageRequest, keyset
 from hub.query.reader import Reader
 
 ALERT: Table = Alert.__table__  # type: ignore[assignment]
@@ -83,7 +83,7 @@ async def _noted(reader: Reader, stmt: Select[Any]) -> Sequence[Row[Any]]:
 async def alerts(reader: Reader, f: AlertFilter, page: PageRequest) -> Page[Row[Any]]:
     """The alerts the caller may see, oldest first (keyset by id)."""
     stmt = keyset(_filtered(_visible(reader), f), ALERT.c.id, page)
-    return to_page(await _noted(reader, stmt), page)
+    return await reader.page_of_records(Kind.ALERT, stmt, page)
 
 
 async def alert_by_id(

@@ -37,9 +37,13 @@ def _visible(reader: Reader) -> Select[Any]:
 
 async def _noted(reader: Reader, stmt: Select[Any]) -> Sequence[Row[Any]]:
     found = await reader.rows(stmt)
-    for row in found:  # concerns have no source; the trace keeps their authority
-        reader.notes.touched[(str(Kind.CONCERN), row.authority_id, None)] += 1
+    _note(reader, found)
     return found
+
+
+def _note(reader: Reader, rows: Sequence[Row[Any]]) -> None:
+    for row in rows:  # concerns have no source; the trace keeps their authority
+        reader.notes.touched[(str(Kind.CONCERN), row.authority_id, None)] += 1
 
 
 async def concerns(
@@ -55,7 +59,9 @@ async def concerns(
         stmt = stmt.where(CONCERN.c.authority_id.in_(select(_AUTHORITY.c.id).where(by_code)))
     if status is not None:
         stmt = stmt.where(CONCERN.c.status == status)
-    return to_page(await _noted(reader, keyset(stmt, CONCERN.c.id, page)), page)
+    found = to_page(await reader.rows(keyset(stmt, CONCERN.c.id, page)), page)
+    _note(reader, found.rows)  # the rows sent, not the look-ahead row
+    return found
 
 
 async def concern_by_id(reader: Reader, concern_id: int) -> Row[Any] | None:

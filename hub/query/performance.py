@@ -4,6 +4,7 @@ Every statement carries the policy's row filter, so the database returns only wh
 principal may receive. Nested lists are fetched for all parents in one statement.
 """
 
+from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
@@ -114,8 +115,9 @@ def observation_conditions(reader: Reader, f: ObservationFilter) -> list[ColumnE
 
 async def observations(reader: Reader, f: ObservationFilter, page: PageRequest) -> Page[Row[Any]]:
     stmt = select(*OBSERVATION_NODE).where(*observation_conditions(reader, f))
-    found = await reader.records(Kind.OBSERVATION, keyset(stmt, OBSERVATION.c.id, page))
-    return to_page(found, page)
+    return await reader.page_of_records(
+        Kind.OBSERVATION, keyset(stmt, OBSERVATION.c.id, page), page
+    )
 
 
 def _per_parent(
@@ -136,14 +138,21 @@ def _per_parent(
 
 async def observations_of_authorities(
     reader: Reader, authority_ids: Sequence[int], f: ObservationFilter, page: PageRequest
-) -> Sequence[Row[Any]]:
-    """Observations of many authorities at once, paged per authority."""
+) -> dict[int, Page[Row[Any]]]:
+    """Observations of many authorities at once, a page each (absent: none); only the rows
+    sent are noted, not each page's look-ahead row."""
     conditions = observation_conditions(reader, f)
     stmt = select(*OBSERVATION_NODE).where(
         OBSERVATION.c.authority_id.in_(authority_ids), *conditions
     )
     ranked = _per_parent(stmt, OBSERVATION, OBSERVATION.c.authority_id, page)
-    return await reader.records(Kind.OBSERVATION, ranked)
+    grouped: dict[int, list[Row[Any]]] = defaultdict(list)
+    for row in await reader.rows(ranked):
+        grouped[row.authority_id].append(row)
+    pages = {authority: to_page(rows, page) for authority, rows in grouped.items()}
+    for found in pages.values():
+        reader.notes.note(Kind.OBSERVATION, found.rows)
+    return pages
 
 
 def _record_conditions(
@@ -162,13 +171,12 @@ def _record_conditions(
 async def assessments(reader: Reader, f: RecordFilter, page: PageRequest) -> Page[Row[Any]]:
     conditions = _record_conditions(reader, ASSESSMENT, Kind.ASSESSMENT, f, "framework")
     stmt = select(ASSESSMENT).where(*conditions)
-    found = await reader.records(Kind.ASSESSMENT, keyset(stmt, ASSESSMENT.c.id, page))
-    return to_page(found, page)
+    return await reader.page_of_records(Kind.ASSESSMENT, keyset(stmt, ASSESSMENT.c.id, page), page)
 
 
 async def flags(reader: Reader, f: RecordFilter, page: PageRequest) -> Page[Row[Any]]:
     stmt = select(FLAG).where(*_record_conditions(reader, FLAG, Kind.FLAG, f, "kind"))
-    return to_page(await reader.records(Kind.FLAG, keyset(stmt, FLAG.c.id, page)), page)
+    return await reader.page_of_records(Kind.FLAG, keyset(stmt, FLAG.c.id, page), page)
 
 
 async def assessments_of_authorities(

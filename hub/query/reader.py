@@ -14,6 +14,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, AsyncSession, a
 from hub.auth.principal import AuthenticatedPrincipal
 from hub.authz import Action, Authorizer, Gate, Kind
 from hub.db import reads
+from hub.query.pages import Page, PageRequest, to_page
 
 
 @dataclass
@@ -101,6 +102,15 @@ class Reader:
         """Rows of performance records (with authority_id and source_id), noted for the trace."""
         found = await self.rows(stmt)
         self.notes.note(kind, found)
+        return found
+
+    async def page_of_records(
+        self, kind: Kind, stmt: Executable, page: PageRequest
+    ) -> Page[Row[Any]]:
+        """A keyset page of records (`stmt` asks for one row more than the page, to learn of a
+        next page): only the rows sent are noted, not that look-ahead row."""
+        found = to_page(await self.rows(stmt), page)
+        self.notes.note(kind, found.rows)
         return found
 
     async def granting_versions(self) -> dict[tuple[str, int], int]:

@@ -8,7 +8,7 @@ import strawberry
 import hub.graphql.types.enums  # noqa: F401  (registers the GraphQL enums)
 from hub.graphql.context import HubInfo
 from hub.graphql.errors import bad_input
-from hub.graphql.types.connection import Connection, connection
+from hub.graphql.types.connection import Connection, from_page
 from hub.models.enums import FlagKind, Framework, ObservationStatus, Polarity
 from hub.query import performance, reference, series_json
 
@@ -111,8 +111,8 @@ class Authority:
     ) -> Connection[Annotated["Observation", strawberry.lazy("hub.graphql.types.performance")]]:
         f = _observation_filter(indicators, period_from, period_to, status)
         page = info.context.page("observation", first, after)
-        rows = await info.context.loaders.observations_of_authority(f, page).load(self.id)
-        return connection("observation", rows[: page.first], len(rows) > page.first)
+        found = await info.context.loaders.observations_of_authority(f, page).load(self.id)
+        return from_page("observation", found)
 
     @strawberry.field(
         description="Current observations of this authority as one series per indicator "
