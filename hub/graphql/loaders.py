@@ -13,7 +13,7 @@ from strawberry.dataloader import DataLoader
 
 from hub.authz import Kind
 from hub.graphql.execution import Prebuilt
-from hub.query import agreements, performance, reference, series, series_json
+from hub.query import agreements, nodes_json, performance, reference, series, series_json
 from hub.query.pages import Page, PageRequest
 from hub.query.reader import Reader
 
@@ -91,6 +91,17 @@ class Loaders:
             return [pages.get(i, NO_PAGE) for i in ids]
 
         return self._get(("observations_of_authority", f, page), load)
+
+    def written_observations_of_authority(
+        self, f: performance.ObservationFilter, page: PageRequest, shape: nodes_json.Shape
+    ) -> DataLoader[Any, Any]:
+        """The same pages with their nodes written as JSON by the database, in one statement."""
+
+        async def load(ids: list[int]) -> list[nodes_json.WrittenPage]:
+            found = await nodes_json.of_authorities(self._reader, ids, f, page, shape)
+            return [found.get(i, nodes_json.NO_PAGE) for i in ids]
+
+        return self._get(("written_observations_of_authority", f, page, shape), load)
 
     def series_of_authority(self, f: performance.ObservationFilter) -> DataLoader[Any, Any]:
         """Observations as series (one per indicator) of each authority, all in one statement."""

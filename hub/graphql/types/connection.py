@@ -1,11 +1,13 @@
 """Relay-style connections: edges with opaque cursors and pageInfo."""
 
 from collections.abc import Sequence
-from typing import Any, Generic, TypeVar
+from typing import Any, Generic, TypeVar, cast
 
 import strawberry
 from sqlalchemy import Row
 
+from hub.graphql.execution import Prebuilt
+from hub.query.nodes_json import WrittenPage
 from hub.query.pages import Page, encode_cursor
 
 T = TypeVar("T")
@@ -32,6 +34,9 @@ class Connection(Generic[T]):
     items: strawberry.Private[Sequence[Any]]
     ids: strawberry.Private[Sequence[int]]  # each node's id, for its cursor
     has_next: strawberry.Private[bool]
+    # the nodes written as JSON by the database (hub.query.nodes_json), for a selection of
+    # nodes and pageInfo only: `items` is then empty and `ids` holds the last node's id
+    written: strawberry.Private[Prebuilt | None] = None
 
     @strawberry.field
     def edges(self) -> list[Edge[T]]:
@@ -47,12 +52,22 @@ class Connection(Generic[T]):
 
     @strawberry.field(description="The nodes of this page, without the edges around them.")
     def nodes(self) -> list[T]:
+        if self.written is not None:
+            return cast(list[T], self.written)  # completed as it is (hub.graphql.execution)
         return list(self.items)
 
 
 def connection(kind: str, rows: Sequence[Row[Any]], has_next: bool) -> Connection[Any]:
     """Rows become nodes as they are: the types read their fields straight off the row."""
     return Connection(kind=kind, items=rows, ids=[row.id for row in rows], has_next=has_next)
+
+
+def written_connection(kind: str, page: WrittenPage) -> Connection[Any]:
+    """A page whose nodes the database wrote (hub.query.nodes_json)."""
+    ids = () if page.end_id is None else (page.end_id,)
+    return Connection(
+        kind=kind, items=(), ids=ids, has_next=page.has_next, written=Prebuilt(page.nodes)
+    )
 
 
 def from_page(kind: str, page: Page[Row[Any]]) -> Connection[Any]:

@@ -8,9 +8,9 @@ import strawberry
 import hub.graphql.types.enums  # noqa: F401  (registers the GraphQL enums)
 from hub.graphql.context import HubInfo
 from hub.graphql.errors import bad_input
-from hub.graphql.types.connection import Connection, from_page
+from hub.graphql.types.connection import Connection, from_page, written_connection
 from hub.models.enums import FlagKind, Framework, ObservationStatus, Polarity
-from hub.query import performance, reference, series_json
+from hub.query import nodes_json, performance, reference, series_json, written
 
 if TYPE_CHECKING:
     from hub.graphql.types.performance import Assessment, Flag, Observation, Series
@@ -111,7 +111,13 @@ class Authority:
     ) -> Connection[Annotated["Observation", strawberry.lazy("hub.graphql.types.performance")]]:
         f = _observation_filter(indicators, period_from, period_to, status)
         page = info.context.page("observation", first, after)
-        found = await info.context.loaders.observations_of_authority(f, page).load(self.id)
+        loaders = info.context.loaders
+        if written.available(info.context.reader):
+            shape = nodes_json.shape_of(info.selected_fields[0])  # type: ignore[arg-type]
+            if shape is not None:  # PostgreSQL writes the JSON of the page's nodes
+                loader = loaders.written_observations_of_authority(f, page, shape)
+                return written_connection("observation", await loader.load(self.id))
+        found = await loaders.observations_of_authority(f, page).load(self.id)
         return from_page("observation", found)
 
     @strawberry.field(
@@ -128,7 +134,7 @@ class Authority:
     ) -> list[Annotated["Series", strawberry.lazy("hub.graphql.types.performance")]]:
         f = _observation_filter(indicators, period_from, period_to, status)
         loaders = info.context.loaders
-        if series_json.available(info.context.reader):
+        if written.available(info.context.reader):
             shape = series_json.shape_of(info.selected_fields[0])  # type: ignore[arg-type]
             if shape is not None:  # PostgreSQL writes the JSON of the whole list
                 return await loaders.written_series_of_authority(f, shape).load(self.id)

@@ -1,0 +1,116 @@
+"""JSON written by PostgreSQL, for the paths that send a large list as the database wrote it
+(hub.query.series_json, hub.query.nodes_json).
+
+Those paths answer only selections of plain fields: no aliases, fragments, directives or
+arguments, each field as GraphQL would serialise it (enums as their names, the stored value in
+capitals; dates as ISO dates; floats as JSON numbers; IDs as strings). Anything else takes the
+Python path, which answers every selection.
+"""
+
+from collections.abc import Callable, Sequence
+from typing import Any
+
+from sqlalchemy import ColumnElement, FromClause, Subquery, Text, cast, func, literal_column, select
+from strawberry.types.nodes import SelectedField
+
+from hub.query.reader import Reader
+
+Column = Callable[[Any], ColumnElement[Any]]
+
+# GraphQL field of Indicator -> its value, from the indicator's row
+INDICATOR_FIELDS: dict[str, Column] = {
+    "code": lambda i: i.code,
+    "title": lambda i: i.title,
+    "unit": lambda i: i.unit,
+    "polarity": lambda i: func.upper(i.polarity),
+    "themeCode": lambda i: i.theme_code,
+    "isDemo": lambda i: i.is_demo,
+}
+# GraphQL field of Authority -> its value, from the authority's row
+AUTHORITY_FIELDS: dict[str, Column] = {
+    "gssCode": lambda a: a.gss_code,
+    "code": lambda a: a.code,
+    "snac": lambda a: a.snac,
+    "name": lambda a: a.name,
+    "shortName": lambda a: a.short_name,
+    "type": lambda a: a.type,
+}
+
+
+def available(reader: Reader) -> bool:
+    """SQLite 3.40 has no ordered aggregates: only PostgreSQL writes the lists."""
+    return reader.engine.dialect.name == "postgresql"
+
+
+def plain(selections: Sequence[Any], allowed: set[str] | dict[str, Any]) -> tuple[str, ...] | None:
+    """The names of the selected fields in their order, each once; None if any is not plain
+    or not allowed."""
+    names: list[str] = []
+    for s in selections:
+        if not isinstance(s, SelectedField) or s.alias or s.directives or s.arguments:
+            return None
+        if s.name not in allowed:
+            return None
+        if s.name not in names:  # a field asked twice is answered once
+            names.append(s.name)
+    return tuple(names)
+
+
+def nested(selections: Sequence[Any], name: str, allowed: dict[str, Any]) -> tuple[str, ...] | None:
+    """The plain fields of the one object field `name`; None if it is asked more than once
+    (GraphQL merges their selections: the Python path does that) or is not plain."""
+    chosen = [s for s in selections if isinstance(s, SelectedField) and s.name == name]
+    if len(chosen) != 1:
+        return None
+    return plain(chosen[0].selections, allowed) or None
+
+
+def owners(rows: FromClause) -> Subquery:
+    """Per authority, [source_id, rows] pairs of `rows`: what the access record counts."""
+    counts = (
+        select(rows.c.authority_id, rows.c.source_id, func.count().label("n"))
+        .group_by(rows.c.authority_id, rows.c.source_id)
+        .subquery("counts")
+    )
+    pairs = func.json_agg(func.json_build_array(counts.c.source_id, counts.c.n))
+    return (
+        select(counts.c.authority_id, cast(pairs, Text).label("counted"))
+        .group_by(counts.c.authority_id)
+        .subquery("owners")
+    )
+
+
+# JSON is written as text, compact like the rest of the response (PostgreSQL's json_build_object
+# and json_agg put spaces after colons and commas): keys and separators are constants, each
+# value is to_json's text, each list array_to_json's.
+
+
+def json_object(members: dict[str, ColumnElement[str]]) -> ColumnElement[str]:
+    text: ColumnElement[str] = constant("{")
+    for n, (name, value) in enumerate(members.items()):
+        text = text + constant(("," if n else "") + f'"{_checked(name)}":') + value
+    return text + constant("}")
+
+
+def json_list(texts: ColumnElement[Any]) -> ColumnElement[str]:
+    """An array of JSON texts as one JSON list (an empty or null array: [])."""
+    return (
+        constant("[")
+        + func.coalesce(func.array_to_string(texts, ","), constant(""))
+        + constant("]")
+    )
+
+
+def json_value(value: ColumnElement[Any]) -> ColumnElement[str]:
+    return func.coalesce(cast(func.to_json(value), Text), constant("null"))
+
+
+def constant(text: str) -> ColumnElement[str]:
+    """Constant text of these modules (JSON punctuation and field names), written into the SQL."""
+    return literal_column("'" + text.replace("'", "''") + "'", Text)
+
+
+def _checked(name: str) -> str:
+    if not name.isalpha():
+        raise ValueError(f"not a field name: {name!r}")
+    return name
