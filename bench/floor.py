@@ -273,7 +273,10 @@ SCENARIOS = {
     "national": national,
     "traces": traces,
 }
-ENGINE = create_async_engine(os.environ.get("BENCH_FLOOR_URL", "sqlite+aiosqlite:///:memory:"))
+_URL = os.environ.get("BENCH_FLOOR_URL", "sqlite+aiosqlite:///:memory:")
+# The hub's PostgreSQL connections run without JIT compilation (hub/db.py): so does the floor.
+_NO_JIT = {"server_settings": {"jit": "off"}} if _URL.startswith("postgresql") else {}
+ENGINE = create_async_engine(_URL, connect_args=_NO_JIT)
 
 
 async def answer(request: Request) -> Response:

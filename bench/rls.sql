@@ -11,6 +11,8 @@ DO $$ BEGIN
     CREATE ROLE bench_riep LOGIN;
   END IF;
 END $$;
+-- The hub runs without JIT compilation (hub/db.py): so do its baselines.
+ALTER ROLE bench_riep SET jit = off;
 
 GRANT USAGE ON SCHEMA public TO bench_riep;
 GRANT SELECT ON region, authority, indicator, source, theme, observation, organisation, agreement,

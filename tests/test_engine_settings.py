@@ -1,6 +1,7 @@
 """The PostgreSQL engine's settings: plans made for each statement's actual values (asyncpg
 keeps statements prepared, and PostgreSQL's generic plan for the policy's filters over arrays
-of ids was several times slower), the statement timeout beside it when set, reads outside
+of ids was several times slower), no JIT compilation (it took longer than the statements it
+compiled), the statement timeout beside it when set, reads outside
 transactions, and the one-round-trip ping that replaces a connection the server dropped."""
 
 from pathlib import Path
@@ -22,10 +23,12 @@ async def test_every_connection_plans_for_its_values(tmp_path: Path, timeout_ms:
         try:
             async with engine.connect() as connection:
                 mode = await connection.scalar(text("SHOW plan_cache_mode"))
+                jit = await connection.scalar(text("SHOW jit"))
                 timeout = await connection.scalar(text("SHOW statement_timeout"))
         finally:
             await engine.dispose()
     assert mode == "force_custom_plan"
+    assert jit == "off"
     assert timeout == ("2500ms" if timeout_ms else "0")
 
 
