@@ -17,8 +17,7 @@ from dataclasses import dataclass
 from typing import Any
 
 import orjson
-from sqlalchemy import ColumnElement, Select, Subquery, Text, cast, func, select
-from sqlalchemy.dialects.postgresql import aggregate_order_by
+from sqlalchemy import CTE, ColumnElement, Select, Text, cast, func, select
 from strawberry.types.nodes import SelectedField
 
 from hub.authz import Kind
@@ -125,9 +124,7 @@ def _statement(
     pages = (
         select(
             ranked.c.authority_id,
-            written.json_list(
-                func.array_agg(aggregate_order_by(node, ranked.c.id)).filter(on_page)
-            ).label("nodes"),
+            written.json_list(node, ranked.c.id, only=on_page).label("nodes"),
             func.max(ranked.c.id).filter(on_page).label("end_id"),
             (func.max(ranked.c.rank) > page.first).label("has_next"),
         )
@@ -143,7 +140,7 @@ def _statement(
 
 def _ranked(
     reader: Reader, authority_ids: Sequence[int], f: ObservationFilter, page: PageRequest
-) -> Subquery:
+) -> CTE:
     """The rows of each authority's page, and the one after it, numbered in id order."""
     o = OBSERVATION
     rank = func.row_number().over(partition_by=o.c.authority_id, order_by=o.c.id).label("rank")
@@ -153,10 +150,10 @@ def _ranked(
     if page.after is not None:
         numbered = numbered.where(o.c.id > page.after)
     inner = numbered.subquery("numbered")
-    return select(inner).where(inner.c.rank <= page.first + 1).subquery("ranked")
+    return select(inner).where(inner.c.rank <= page.first + 1).cte("ranked")
 
 
-def _node(ranked: Subquery, shape: Shape) -> ColumnElement[str]:
+def _node(ranked: CTE, shape: Shape) -> ColumnElement[str]:
     members: dict[str, ColumnElement[str]] = {}
     for name in shape.fields:
         if name == "indicator":
@@ -172,7 +169,7 @@ def _node(ranked: Subquery, shape: Shape) -> ColumnElement[str]:
     return written.json_object(members)
 
 
-def _joined(reader: Reader, ranked: Subquery, shape: Shape) -> Any:
+def _joined(reader: Reader, ranked: CTE, shape: Shape) -> Any:
     """The ranked rows with the reference rows their nodes show (which the caller may read)."""
     joined: Any = ranked
     if "indicator" in shape.fields:

@@ -93,9 +93,7 @@ def _statement(
     listed = (
         select(
             each.c.authority_id,
-            json_list(func.array_agg(aggregate_order_by(each.c.series, each.c.code))).label(
-                "series"
-            ),
+            json_list(each.c.series, each.c.code).label("series"),
         )
         .group_by(each.c.authority_id)
         .subquery("listed")

