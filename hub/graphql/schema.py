@@ -20,7 +20,13 @@ from hub.graphql.types.agreements import AgreementMutation, AgreementQuery
 from hub.graphql.types.alerts import AlertMutation, AlertQuery
 from hub.graphql.types.audit import AuditQuery
 from hub.graphql.types.concerns import ConcernMutation, ConcernQuery
-from hub.graphql.types.connection import Connection, from_page, node, nodes
+from hub.graphql.types.connection import (
+    Connection,
+    from_page,
+    node,
+    nodes,
+    written_connection,
+)
 from hub.graphql.types.ingest import IngestMutation, IngestQuery
 from hub.graphql.types.live import AlertSubscription
 from hub.graphql.types.performance import Assessment, Flag, Observation
@@ -33,7 +39,7 @@ from hub.graphql.types.reference import (
     codes_argument,
 )
 from hub.models.enums import FlagKind, Framework, ObservationStatus, OrganisationKind, Role
-from hub.query import performance, reference
+from hub.query import nodes_json, performance, reference, written
 
 
 @strawberry.type(description="The caller, as the verified token says.")
@@ -178,7 +184,13 @@ class CoreQuery:
         after: str | None = None,
     ) -> Connection[Observation]:
         page = info.context.page("observation", first, after)
-        found = await performance.observations(info.context.reader, filter.to_query(), page)
+        reader = info.context.reader
+        if written.available(reader):
+            shape = nodes_json.shape_of(info.selected_fields[0])  # type: ignore[arg-type]
+            if shape is not None:  # PostgreSQL writes the JSON of the page's nodes
+                found_page = await nodes_json.of_filter(reader, filter.to_query(), page, shape)
+                return written_connection("observation", found_page)
+        found = await performance.observations(reader, filter.to_query(), page)
         if selects(info, "nodes", "authority"):  # one statement, not an awaitable per node
             ids = (r.authority_id for r in found.rows)
             await info.context.loaders.know(reference.AUTHORITY, ids)

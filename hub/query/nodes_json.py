@@ -7,8 +7,9 @@ sent counted for the access record), but PostgreSQL writes each page's `nodes` a
 which goes into the response as it is. A region's panel as objects is 2,720 nodes of four
 fields and an indicator each: completing them in Python took longer than finding them.
 
-Only a connection asking for `nodes` once, of the plain fields below (see hub.query.written),
-and perhaps `pageInfo`, takes this way; `edges`, anything else, and SQLite take the Python path.
+The same holds for a page of Query.observations. Only a connection asking for `nodes` once, of
+the plain fields below (see hub.query.written), and perhaps `pageInfo`, takes this way;
+`edges`, anything else, and SQLite take the Python path.
 """
 
 from collections import Counter
@@ -16,8 +17,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-import orjson
-from sqlalchemy import CTE, ColumnElement, Select, Text, cast, func, select
+from sqlalchemy import CTE, ColumnElement, Select, Text, cast, func, select, true
 from strawberry.types.nodes import SelectedField
 
 from hub.authz import Kind
@@ -99,56 +99,72 @@ async def of_authorities(
     shape: Shape,
 ) -> dict[int, WrittenPage]:
     """Each authority's page (absent: no rows), its nodes in id order."""
+    o = OBSERVATION
+    rank = func.row_number().over(partition_by=o.c.authority_id, order_by=o.c.id)
+    numbered = select(*OBSERVATION_NODE, rank.label("rank")).where(
+        o.c.authority_id.in_(authority_ids), *observation_conditions(reader, f)
+    )
+    ranked = _ranked(numbered, page)
     found: dict[int, WrittenPage] = {}
     sent: Counter[tuple[int, int]] = Counter()
-    for row in await reader.rows(_statement(reader, authority_ids, f, page, shape)):
+    for row in await reader.rows(_statement(reader, ranked, page, shape, per_authority=True)):
         found[row.authority_id] = WrittenPage(row.nodes, row.end_id, row.has_next)
-        if row.counted is not None:
-            sent.update({(row.authority_id, s): n for s, n in orjson.loads(row.counted)})
+        written.count_owners(row.counted, sent)
     reader.notes.add(Kind.OBSERVATION, sent)
     return found
 
 
+async def of_filter(
+    reader: Reader, f: ObservationFilter, page: PageRequest, shape: Shape
+) -> WrittenPage:
+    """One page of the observations `f` selects, in id order (Query.observations)."""
+    o = OBSERVATION
+    rank = func.row_number().over(order_by=o.c.id)
+    numbered = (
+        select(*OBSERVATION_NODE, rank.label("rank"))
+        .where(*observation_conditions(reader, f))
+        .order_by(o.c.id)
+        .limit(page.first + 1)  # the keyset index stops the scan there
+    )
+    ranked = _ranked(numbered, page)
+    rows = await reader.rows(_statement(reader, ranked, page, shape, per_authority=False))
+    row = rows[0]
+    sent: Counter[tuple[int, int]] = Counter()
+    written.count_owners(row.counted, sent)
+    reader.notes.add(Kind.OBSERVATION, sent)
+    return WrittenPage(row.nodes, row.end_id, bool(row.has_next))
+
+
 def _statement(
-    reader: Reader,
-    authority_ids: Sequence[int],
-    f: ObservationFilter,
-    page: PageRequest,
-    shape: Shape,
+    reader: Reader, ranked: CTE, page: PageRequest, shape: Shape, *, per_authority: bool
 ) -> Select[Any]:
-    """One row per authority with rows: its page's nodes as a JSON list, the last node's id,
-    whether a row lies beyond the page, and the page's rows counted by source."""
-    ranked = _ranked(reader, authority_ids, f, page)
+    """One row per authority with rows (or one row in all): the page's nodes as a JSON list,
+    the last node's id, whether a row lies beyond the page, and the page's rows counted by
+    authority and source."""
     on_page = ranked.c.rank <= page.first
-    node = _node(ranked, shape)
+    key = [ranked.c.authority_id] if per_authority else []
     pages = (
         select(
-            ranked.c.authority_id,
-            written.json_list(node, ranked.c.id, only=on_page).label("nodes"),
+            *key,
+            written.json_list(_node(ranked, shape), ranked.c.id, only=on_page).label("nodes"),
             func.max(ranked.c.id).filter(on_page).label("end_id"),
             (func.max(ranked.c.rank) > page.first).label("has_next"),
         )
         .select_from(_joined(reader, ranked, shape))
-        .group_by(ranked.c.authority_id)
+        .group_by(*key)
         .subquery("pages")
     )
-    counted = written.owners(select(ranked).where(on_page).subquery("sent"))
-    return select(pages, counted.c.counted).outerjoin_from(
-        pages, counted, counted.c.authority_id == pages.c.authority_id
-    )
+    sent = select(ranked).where(on_page).subquery("sent")
+    counted = written.owners(sent, per_authority=per_authority)
+    joined = counted.c.authority_id == pages.c.authority_id if per_authority else true()
+    return select(pages, counted.c.counted).outerjoin_from(pages, counted, joined)
 
 
-def _ranked(
-    reader: Reader, authority_ids: Sequence[int], f: ObservationFilter, page: PageRequest
-) -> CTE:
-    """The rows of each authority's page, and the one after it, numbered in id order."""
-    o = OBSERVATION
-    rank = func.row_number().over(partition_by=o.c.authority_id, order_by=o.c.id).label("rank")
-    numbered = select(*OBSERVATION_NODE, rank).where(
-        o.c.authority_id.in_(authority_ids), *observation_conditions(reader, f)
-    )
+def _ranked(numbered: Select[Any], page: PageRequest) -> CTE:
+    """The rows of the page (or of each authority's page), and the one after it, with their
+    rank in id order: read once, for the nodes and for the access record."""
     if page.after is not None:
-        numbered = numbered.where(o.c.id > page.after)
+        numbered = numbered.where(OBSERVATION.c.id > page.after)
     inner = numbered.subquery("numbered")
     return select(inner).where(inner.c.rank <= page.first + 1).cte("ranked")
 

@@ -15,7 +15,6 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-import orjson
 from sqlalchemy import CTE, ColumnElement, Select, Text, cast, func, select
 from sqlalchemy.dialects.postgresql import aggregate_order_by
 from strawberry.types.nodes import SelectedField
@@ -28,6 +27,7 @@ from hub.query.reference import INDICATOR
 from hub.query.written import (
     INDICATOR_FIELDS,
     Column,
+    count_owners,
     json_list,
     json_object,
     json_value,
@@ -77,7 +77,7 @@ async def of_authorities(
     stmt = _statement(reader, authority_ids, f, shape)
     for row in await reader.rows(stmt):
         found[row.authority_id] = row.series
-        sent.update({(row.authority_id, source): n for source, n in orjson.loads(row.counted)})
+        count_owners(row.counted, sent)
     if sent.total() > series.MAX_SERIES_VALUES:
         raise series.too_many_values()
     reader.notes.add(Kind.OBSERVATION, sent)

@@ -7,9 +7,11 @@ capitals; dates as ISO dates; floats as JSON numbers; IDs as strings). Anything 
 Python path, which answers every selection.
 """
 
+from collections import Counter
 from collections.abc import Callable, Sequence
 from typing import Any
 
+import orjson
 from sqlalchemy import ColumnElement, FromClause, Subquery, Text, cast, func, literal_column, select
 from sqlalchemy.dialects.postgresql import aggregate_order_by
 from strawberry.types.nodes import SelectedField
@@ -66,19 +68,27 @@ def nested(selections: Sequence[Any], name: str, allowed: dict[str, Any]) -> tup
     return plain(chosen[0].selections, allowed) or None
 
 
-def owners(rows: FromClause) -> Subquery:
-    """Per authority, [source_id, rows] pairs of `rows`: what the access record counts."""
+def owners(rows: FromClause, per_authority: bool = True) -> Subquery:
+    """[authority_id, source_id, rows] triples of `rows`, as JSON text: what the access record
+    counts. One row per authority (with its authority_id), or one row in all."""
     counts = (
         select(rows.c.authority_id, rows.c.source_id, func.count().label("n"))
         .group_by(rows.c.authority_id, rows.c.source_id)
         .subquery("counts")
     )
-    pairs = func.json_agg(func.json_build_array(counts.c.source_id, counts.c.n))
+    c = counts.c
+    triples = cast(func.json_agg(func.json_build_array(c.authority_id, c.source_id, c.n)), Text)
+    if not per_authority:
+        return select(triples.label("counted")).subquery("owners")
     return (
-        select(counts.c.authority_id, cast(pairs, Text).label("counted"))
-        .group_by(counts.c.authority_id)
-        .subquery("owners")
+        select(c.authority_id, triples.label("counted")).group_by(c.authority_id).subquery("owners")
     )
+
+
+def count_owners(counted: str | None, into: Counter[tuple[int, int]]) -> None:
+    """Add the rows `owners` counted to a tally by (authority_id, source_id)."""
+    if counted is not None:
+        into.update({(a, s): n for a, s, n in orjson.loads(counted)})
 
 
 # JSON is written as text, compact like the rest of the response (PostgreSQL's json_build_object

@@ -1,6 +1,7 @@
-"""An authority's observations written as JSON by PostgreSQL answer exactly what the Python
-path answers, for every role, field and page, with the same rows in the access record; any
-other selection goes the Python way. (On SQLite both queries below take the Python path.)"""
+"""Observations written as JSON by PostgreSQL (an authority's pages, a page of the
+observations query) answer exactly what the Python path answers, for every role, field and
+page, with the same rows in the access record; any other selection goes the Python way. (On
+SQLite both queries take the Python path.)"""
 
 from typing import Any
 
@@ -20,11 +21,10 @@ QUERY = """query Written($region: String!, $from: Date, $first: Int, $after: Str
     observations(periodFrom: $from, first: $first, after: $after) {
       pageInfo { hasNextPage endCursor } %s } } }
 }"""
-WRITTEN = QUERY % f"nodes {{ {NODES} }}"
-# An alias equal to the field's own name changes nothing in the answer, but is not plain: the
-# Python path answers it. The two answers must be the same.
-PYTHON = QUERY % f"nodes: nodes {{ {NODES} }}"
 REGIONS = ["E12000001", "E12000008"]  # agreements of every kind in the first
+TOP = """query Written($filter: ObservationFilter!, $first: Int, $after: String) {
+  observations(filter: $filter, first: $first, after: $after) {
+    pageInfo { hasNextPage endCursor } %s } }"""
 
 
 def _written(statements: list[str]) -> int:
@@ -43,13 +43,15 @@ def _key(touch: dict[str, Any]) -> tuple[Any, ...]:
     return (touch["kind"], touch["authority_id"], touch["source_id"], touch["rows"])
 
 
-async def _both_ways(world: World, role: Any, variables: dict[str, Any]) -> dict[str, Any]:
+async def _both_ways(
+    world: World, role: Any, variables: dict[str, Any], query: str = QUERY
+) -> dict[str, Any]:
     with world.statements.counting() as counter:
-        written = await world.graphql(role, WRITTEN, variables)
+        written = await world.graphql(role, query % f"nodes {{ {NODES} }}", variables)
     written_statements = list(counter.statements)  # the counter is the world's: it starts over
     written_touches = (await last_record(world.engine)).touched or []
     with world.statements.counting() as counter:
-        python = await world.graphql(role, PYTHON, variables)
+        python = await world.graphql(role, query % f"nodes: nodes {{ {NODES} }}", variables)
     python_touches = (await last_record(world.engine)).touched or []
     assert "errors" not in written, (role, written)
     assert written == python, role
@@ -78,6 +80,22 @@ async def test_the_next_page_is_written_the_same(world: World) -> None:
     cursor = next(p["pageInfo"]["endCursor"] for p in pages if p["pageInfo"]["hasNextPage"])
     second = await _both_ways(world, Role.RIEP_ANALYST, {**variables, "after": cursor})
     assert any(a["observations"]["nodes"] for a in second["data"]["region"]["authorities"])
+
+
+@pytest.mark.parametrize("first", [0, 7, 400])
+async def test_a_page_of_the_observations_query_is_written_the_same(
+    world: World, first: int
+) -> None:
+    variables: dict[str, Any] = {"filter": {"region": REGIONS[0]}, "first": first}
+    paged = 0
+    for role in world.tokens:
+        body = await _both_ways(world, role, variables, TOP)
+        page = body["data"]["observations"]
+        if first == 7 and page["pageInfo"]["hasNextPage"]:  # and the next page
+            after = {**variables, "after": page["pageInfo"]["endCursor"]}
+            await _both_ways(world, role, after, TOP)
+            paged += 1
+    assert paged or first != 7
 
 
 def _field(name: str, *selections: SelectedField, alias: str | None = None) -> SelectedField:
