@@ -1,6 +1,8 @@
 """What every resolver receives: the principal's reader, its loaders and the settings."""
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
+from typing import Any, TypeVar
 
 from strawberry.types import Info
 from strawberry.types.nodes import SelectedField, Selection
@@ -17,6 +19,8 @@ class Context:
     reader: Reader
     settings: Settings
     loaders: Loaders = field(init=False)
+    # what a function made of a field's selection, by the field's syntax node (see `once`)
+    _seen: dict[tuple[int, Any], tuple[Any, Any]] = field(init=False, default_factory=dict)
 
     def __post_init__(self) -> None:
         self.loaders = Loaders(self.reader)
@@ -36,6 +40,22 @@ class Context:
 
 
 HubInfo = Info[Context, None]
+T = TypeVar("T")
+
+
+def once(info: Info, of_selection: Callable[[SelectedField], T]) -> T:
+    """`of_selection` of the field being resolved, made once per request for each place in the
+    query: a region's 34 authorities resolve the same `series` field, and strawberry builds
+    `selected_fields` anew on every call. The result must depend on the selection's syntax
+    alone (no variables), as a written path's shape does."""
+    nodes = info._raw_info.field_nodes
+    key = (id(nodes[0]), of_selection)
+    seen = info.context._seen.get(key)
+    if seen is not None and seen[0] is nodes[0]:  # the node is kept: its id is not reused
+        return seen[1]
+    made = of_selection(info.selected_fields[0])  # type: ignore[arg-type]
+    info.context._seen[key] = (nodes[0], made)
+    return made
 
 
 def selects(info: Info, *path: str) -> bool:

@@ -11,7 +11,7 @@ from strawberry.tools import merge_types
 
 import hub.graphql.types.enums  # noqa: F401  (registers the GraphQL enums)
 from hub.authz import Kind
-from hub.graphql.context import HubInfo, selects
+from hub.graphql.context import HubInfo, once, selects
 from hub.graphql.errors import not_found
 from hub.graphql.execution import LeafListExecutionContext
 from hub.graphql.types.access import AccessQuery
@@ -186,7 +186,7 @@ class CoreQuery:
         page = info.context.page("observation", first, after)
         reader = info.context.reader
         if written.available(reader):
-            shape = nodes_json.shape_of(info.selected_fields[0])  # type: ignore[arg-type]
+            shape = once(info, nodes_json.shape_of)
             if shape is not None:  # PostgreSQL writes the JSON of the page's nodes
                 found_page = await nodes_json.of_filter(reader, filter.to_query(), page, shape)
                 return written_connection("observation", found_page)

@@ -9,6 +9,7 @@ import pytest
 from strawberry.types.nodes import SelectedField
 
 from hub.models.enums import Role
+from hub.query import nodes_json
 from hub.query.nodes_json import Shape, shape_of
 from tests.audit.helpers import last_record
 from tests.support import World
@@ -127,3 +128,20 @@ def test_anything_but_plain_fields_takes_the_python_path(field: SelectedField) -
         assert shape_of(field) is not None
         return
     assert shape_of(field) is None
+
+
+async def test_the_shape_is_made_once_per_request(
+    world: World, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Every authority resolves the same `observations` field: its selection is read once."""
+    made: list[Shape | None] = []
+
+    def counted(field: SelectedField) -> Shape | None:
+        made.append(shape_of(field))
+        return made[-1]
+
+    monkeypatch.setattr(nodes_json, "shape_of", counted)
+    variables = {"region": REGIONS[0], "from": "2008-01-01", "first": 3}
+    body = await world.graphql(Role.RIEP_ANALYST, QUERY % f"nodes {{ {NODES} }}", variables)
+    assert len(body["data"]["region"]["authorities"]) > 1
+    assert len(made) == (1 if world.backend == "postgresql" else 0)

@@ -6,7 +6,7 @@ from typing import TYPE_CHECKING, Annotated
 import strawberry
 
 import hub.graphql.types.enums  # noqa: F401  (registers the GraphQL enums)
-from hub.graphql.context import HubInfo
+from hub.graphql.context import HubInfo, once
 from hub.graphql.errors import bad_input
 from hub.graphql.types.connection import Connection, from_page, written_connection
 from hub.models.enums import FlagKind, Framework, ObservationStatus, Polarity
@@ -113,7 +113,7 @@ class Authority:
         page = info.context.page("observation", first, after)
         loaders = info.context.loaders
         if written.available(info.context.reader):
-            shape = nodes_json.shape_of(info.selected_fields[0])  # type: ignore[arg-type]
+            shape = once(info, nodes_json.shape_of)
             if shape is not None:  # PostgreSQL writes the JSON of the page's nodes
                 loader = loaders.written_observations_of_authority(f, page, shape)
                 return written_connection("observation", await loader.load(self.id))
@@ -135,7 +135,7 @@ class Authority:
         f = _observation_filter(indicators, period_from, period_to, status)
         loaders = info.context.loaders
         if written.available(info.context.reader):
-            shape = series_json.shape_of(info.selected_fields[0])  # type: ignore[arg-type]
+            shape = once(info, series_json.shape_of)
             if shape is not None:  # PostgreSQL writes the JSON of the whole list
                 return await loaders.written_series_of_authority(f, shape).load(self.id)
         return await loaders.series_of_authority(f).load(self.id)
