@@ -1,5 +1,5 @@
-"""An authority's page of observations written as JSON by PostgreSQL, for selections it can
-answer exactly.
+"""Pages of observations written as JSON by PostgreSQL, for selections it can answer
+exactly.
 
 The same rows as hub.query.performance.observations_of_authorities (the same conditions, the
 policy's row filter in the same statement, a page per authority in id order, only the rows
@@ -42,8 +42,9 @@ NODE_FIELDS: dict[str, Column] = {
     "value": lambda o: o.value,
     "target": lambda o: o.target,
     "status": lambda o: func.upper(o.status),
+    written.TYPENAME: written.typename("Observation"),
 }
-_CONNECTION_FIELDS = {"nodes", "pageInfo"}
+_CONNECTION_FIELDS = {"nodes", "pageInfo", written.TYPENAME}  # the last two answered as usual
 
 
 @dataclass(frozen=True, slots=True)

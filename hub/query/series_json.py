@@ -26,6 +26,7 @@ from hub.query.reader import Reader
 from hub.query.reference import INDICATOR
 from hub.query.written import (
     INDICATOR_FIELDS,
+    TYPENAME,
     Column,
     count_owners,
     json_list,
@@ -34,6 +35,7 @@ from hub.query.written import (
     nested,
     owners,
     plain,
+    typename,
 )
 
 # GraphQL field of Series -> its value, from the chosen observation rows (one list per series)
@@ -56,7 +58,7 @@ class Shape:
 
 def shape_of(field: SelectedField) -> Shape | None:
     """The shape of a `series` selection, or None if any part of it is not plain."""
-    fields = plain(field.selections, {*LISTS, "indicator"})
+    fields = plain(field.selections, {*LISTS, "indicator", TYPENAME})
     if fields is None:
         return None
     indicator: tuple[str, ...] = ()
@@ -109,7 +111,9 @@ def _each(reader: Reader, chosen: CTE, shape: Shape) -> CTE:
     c, i = chosen.c, INDICATOR.c
     members: dict[str, ColumnElement[str]] = {}
     for name in shape.fields:
-        if name == "indicator":
+        if name == TYPENAME:
+            members[name] = json_value(typename("Series")(c))
+        elif name == "indicator":
             members[name] = json_object(
                 {n: json_value(INDICATOR_FIELDS[n](i)) for n in shape.indicator}
             )

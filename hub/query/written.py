@@ -12,13 +12,29 @@ from collections.abc import Callable, Sequence
 from typing import Any
 
 import orjson
-from sqlalchemy import ColumnElement, FromClause, Subquery, Text, cast, func, literal_column, select
+from sqlalchemy import (
+    ColumnElement,
+    FromClause,
+    Subquery,
+    Text,
+    cast,
+    func,
+    literal_column,
+    select,
+)
 from sqlalchemy.dialects.postgresql import aggregate_order_by
 from strawberry.types.nodes import SelectedField
 
 from hub.query.reader import Reader
 
 Column = Callable[[Any], ColumnElement[Any]]
+TYPENAME = "__typename"  # asked for by clients such as Apollo on every object
+
+
+def typename(name: str) -> Column:
+    """`__typename` of an object of GraphQL type `name`: constant text."""
+    return lambda _row: cast(constant(_checked(name)), Text)
+
 
 # GraphQL field of Indicator -> its value, from the indicator's row
 INDICATOR_FIELDS: dict[str, Column] = {
@@ -28,6 +44,7 @@ INDICATOR_FIELDS: dict[str, Column] = {
     "polarity": lambda i: func.upper(i.polarity),
     "themeCode": lambda i: i.theme_code,
     "isDemo": lambda i: i.is_demo,
+    TYPENAME: typename("Indicator"),
 }
 # GraphQL field of Authority -> its value, from the authority's row
 AUTHORITY_FIELDS: dict[str, Column] = {
@@ -37,6 +54,7 @@ AUTHORITY_FIELDS: dict[str, Column] = {
     "name": lambda a: a.name,
     "shortName": lambda a: a.short_name,
     "type": lambda a: a.type,
+    TYPENAME: typename("Authority"),
 }
 
 
@@ -127,6 +145,6 @@ def constant(text: str) -> ColumnElement[str]:
 
 
 def _checked(name: str) -> str:
-    if not name.isalpha():
+    if not name.isalpha() and name != TYPENAME:
         raise ValueError(f"not a field name: {name!r}")
     return name

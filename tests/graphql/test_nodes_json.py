@@ -14,13 +14,13 @@ from hub.query.nodes_json import Shape, shape_of
 from tests.audit.helpers import last_record
 from tests.support import World
 
-NODES = """id period periodStart periodEnd value target status
-    indicator { code title unit polarity themeCode isDemo }
-    authority { gssCode code snac name shortName type }"""
+NODES = """__typename id period periodStart periodEnd value target status
+    indicator { code title unit polarity themeCode isDemo __typename }
+    authority { __typename gssCode code snac name shortName type }"""
 QUERY = """query Written($region: String!, $from: Date, $first: Int, $after: String) {
   region(code: $region) { authorities { code
     observations(periodFrom: $from, first: $first, after: $after) {
-      pageInfo { hasNextPage endCursor } %s } } }
+      __typename pageInfo { hasNextPage endCursor } %s } } }
 }"""
 REGIONS = ["E12000001", "E12000008"]  # agreements of every kind in the first
 TOP = """query Written($filter: ObservationFilter!, $first: Int, $after: String) {
@@ -120,7 +120,6 @@ def test_the_shape_keeps_the_order_and_asks_once() -> None:
         _field("observations", _field("nodes", _field("receivedAt"))),  # not written
         _field("observations", _field("nodes", _field("source", _field("code")))),
         _field("observations", _field("nodes", _field("grantedBy", _field("version")))),
-        _field("observations", _field("nodes", _field("__typename"))),
     ],
 )
 def test_anything_but_plain_fields_takes_the_python_path(field: SelectedField) -> None:
