@@ -96,6 +96,16 @@ class StatementCounter:
         pattern = re.compile(rf"\b(FROM|JOIN)\s+{table}\b", re.IGNORECASE)
         return sum(1 for s in self.reads if pattern.search(s))
 
+    @property
+    def version_lookups(self) -> int:
+        """Statements that only look up the agreement versions behind rows already read
+        (Reader.granting_versions), for the access record."""
+        return sum(
+            1
+            for s in self.reads
+            if s.lstrip().startswith("SELECT grant_line.authority_id, min(grant_line.version_id)")
+        )
+
     @contextmanager
     def counting(self) -> Iterator["StatementCounter"]:
         self.statements, self.active = [], True

@@ -110,10 +110,21 @@ class Gate:
 
     def rows(self, action: Action, kind: Kind, table: Table | None = None) -> ColumnElement[bool]:
         """The condition a row of `table` must meet to be returned (built once per decision)."""
+        return self._rows_granting(action, kind, table)[0]
+
+    def versions_beside(self, action: Action, kind: Kind, table: Table) -> Select[Any] | None:
+        """(authority_id, version_id) by authority, as `granting_versions` finds them but read
+        from the lines the condition of `rows` materialises: a statement holding both names
+        the versions beside its rows, in the same snapshot, with no statement more."""
+        return self._rows_granting(action, kind, table)[1]
+
+    def _rows_granting(
+        self, action: Action, kind: Kind, table: Table | None
+    ) -> tuple[ColumnElement[bool], Select[Any] | None]:
         decision = self.decision(action, kind)
         return _compiled(
             ("rows", decision, kind, table),
-            lambda: sql.row_filter(decision, self._fields(kind, table), grant_lines),
+            lambda: sql.row_filter_granting(decision, self._fields(kind, table), grant_lines),
         )
 
     def condition(self, action: Action, kind: Kind, fields: Fields) -> ColumnElement[bool]:

@@ -259,13 +259,11 @@ def _links(alternative: AllOf) -> int:
     return sum(variables(part) == {"row", GRANT} for part in alternative.parts)
 
 
-def _granted(decision: RowDecision, row: Fields, grants: GrantLines) -> ColumnElement[bool] | None:
+def _granted(
+    candidates: FromClause, about_row: list[list[AllOf]], row: Fields
+) -> ColumnElement[bool]:
     """The condition that some candidate line grants the row: memberships where the policy's
     links between row and line are equalities (hashable), else one correlated EXISTS."""
-    found = _candidates(decision, grants)
-    if found is None:
-        return None
-    candidates, about_row = found
     combinations = _combinations(about_row)
     if combinations is not None:
         tests = [_membership(c, row, candidates) for c in combinations]
@@ -278,15 +276,29 @@ def _granted(decision: RowDecision, row: Fields, grants: GrantLines) -> ColumnEl
 
 def row_filter(decision: RowDecision, row: Fields, grants: GrantLines) -> ColumnElement[bool]:
     """The WHERE condition a row must meet to be returned."""
+    return row_filter_granting(decision, row, grants)[0]
+
+
+def row_filter_granting(
+    decision: RowDecision, row: Fields, grants: GrantLines
+) -> tuple[ColumnElement[bool], Select[Any] | None]:
+    """The WHERE condition, and (authority_id, version_id) of the candidate lines it reads,
+    by authority: the versions `candidate_versions` finds, read from the same materialised
+    lines, so that a statement can name them beside its rows (None: no agreement involved)."""
     direct = [
         and_(true(), *(compile_condition(p, {"row": row}) for p in a.parts))
         for a in decision.alternatives
         if not _uses_grant(a)
     ]
-    granted = _granted(decision, row, grants)
-    if granted is not None:
-        direct.append(granted)
-    return or_(false(), *direct)
+    found = _candidates(decision, grants)
+    if found is None:
+        return or_(false(), *direct), None
+    candidates, about_row = found
+    direct.append(_granted(candidates, about_row, row))
+    versions = select(
+        candidates.c.authority_id, func.min(candidates.c.version_id).label("version_id")
+    ).group_by(candidates.c.authority_id)
+    return or_(false(), *direct), versions
 
 
 def granted_by(decision: RowDecision, row: Fields, grants: GrantLines) -> ColumnElement[Any]:

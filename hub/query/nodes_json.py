@@ -108,10 +108,11 @@ async def of_authorities(
     ranked = _ranked(numbered, page)
     found: dict[int, WrittenPage] = {}
     sent: Counter[tuple[int, int]] = Counter()
+    granted: dict[int, int | None] = {}
     for row in await reader.rows(_statement(reader, ranked, page, shape, per_authority=True)):
         found[row.authority_id] = WrittenPage(row.nodes, row.end_id, row.has_next)
-        written.count_owners(row.counted, sent)
-    reader.notes.add(Kind.OBSERVATION, sent)
+        written.count_owners(row.counted, sent, granted)
+    reader.notes.add(Kind.OBSERVATION, sent, granted)
     return found
 
 
@@ -131,8 +132,9 @@ async def of_filter(
     rows = await reader.rows(_statement(reader, ranked, page, shape, per_authority=False))
     row = rows[0]
     sent: Counter[tuple[int, int]] = Counter()
-    written.count_owners(row.counted, sent)
-    reader.notes.add(Kind.OBSERVATION, sent)
+    granted: dict[int, int | None] = {}
+    written.count_owners(row.counted, sent, granted)
+    reader.notes.add(Kind.OBSERVATION, sent, granted)
     return WrittenPage(row.nodes, row.end_id, bool(row.has_next))
 
 
@@ -141,7 +143,7 @@ def _statement(
 ) -> Select[Any]:
     """One row per authority with rows (or one row in all): the page's nodes as a JSON list,
     the last node's id, whether a row lies beyond the page, and the page's rows counted by
-    authority and source."""
+    authority and source, with the agreement versions behind them."""
     on_page = ranked.c.rank <= page.first
     key = [ranked.c.authority_id] if per_authority else []
     pages = (
@@ -156,7 +158,8 @@ def _statement(
         .subquery("pages")
     )
     sent = select(ranked).where(on_page).subquery("sent")
-    counted = written.owners(sent, per_authority=per_authority)
+    versions = reader.versions_beside(Kind.OBSERVATION, OBSERVATION)
+    counted = written.owners(sent, versions, per_authority=per_authority)
     joined = counted.c.authority_id == pages.c.authority_id if per_authority else true()
     return select(pages, counted.c.counted).outerjoin_from(pages, counted, joined)
 

@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 from operator import itemgetter
 from typing import Any
 
-from sqlalchemy import ColumnElement, Executable, Row, Table
+from sqlalchemy import ColumnElement, Executable, Row, Select, Table
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, AsyncSession, async_sessionmaker
 
 from hub.auth.principal import AuthenticatedPrincipal
@@ -22,6 +22,9 @@ class AccessNotes:
     """What one request received, for its access record: rows per kind, authority and source."""
 
     touched: Counter[tuple[str, int | None, int | None]] = field(default_factory=Counter)
+    # (kind, authority_id) -> the agreement version behind those rows (None: none needed), as
+    # a statement found it beside its rows; granting_versions looks up only the others.
+    granted: dict[tuple[str, int], int | None] = field(default_factory=dict)
 
     def note(self, kind: Kind, rows: Sequence[Row[Any]]) -> None:
         if not rows:
@@ -32,11 +35,19 @@ class AccessNotes:
         owners = itemgetter(fields.index("authority_id"), fields.index("source_id"))
         self.add(kind, Counter(map(owners, rows)))
 
-    def add(self, kind: Kind, owners: Counter[tuple[int, int]]) -> None:
-        """Rows counted already, by (authority_id, source_id)."""
+    def add(
+        self,
+        kind: Kind,
+        owners: Counter[tuple[int, int]],
+        granted: dict[int, int | None] | None = None,
+    ) -> None:
+        """Rows counted already, by (authority_id, source_id); perhaps with the versions
+        behind them, by authority_id."""
         name = str(kind)
         for (authority_id, source_id), n in owners.items():
             self.touched[(name, authority_id, source_id)] += n
+        for authority_id, version_id in (granted or {}).items():
+            self.granted[(name, authority_id)] = version_id
 
 
 class Lease:
@@ -98,6 +109,10 @@ class Reader:
         """The SQL condition rows of `kind` (in `table`) must meet to be returned."""
         return self.gate.rows(Action.READ, kind, table)
 
+    def versions_beside(self, kind: Kind, table: Table) -> Select[Any] | None:
+        """The versions behind rows `may_read` lets through, by authority (Gate.versions_beside)."""
+        return self.gate.versions_beside(Action.READ, kind, table)
+
     async def records(self, kind: Kind, stmt: Executable) -> Sequence[Row[Any]]:
         """Rows of performance records (with authority_id and source_id), noted for the trace."""
         found = await self.rows(stmt)
@@ -115,11 +130,14 @@ class Reader:
 
     async def granting_versions(self) -> dict[tuple[str, int], int]:
         """For the access record: (kind, authority_id) -> the agreement version that shared
-        those rows (absent where no agreement was needed). One statement per kind touched."""
-        found: dict[tuple[str, int], int] = {}
+        those rows (absent where no agreement was needed). One statement per kind touched,
+        for the authorities whose versions no statement found beside their rows."""
+        known = self.notes.granted
+        found = {key: version for key, version in known.items() if version is not None}
         kinds = {kind for kind, _, _ in self.notes.touched}
         for kind in kinds:
-            ids = sorted({a for k, a, _ in self.notes.touched if k == kind and a is not None})
+            touched = {a for k, a, _ in self.notes.touched if k == kind and a is not None}
+            ids = sorted(a for a in touched if (kind, a) not in known)
             stmt = self.gate.granting_versions(Action.READ, Kind(kind), ids)
             if stmt is not None and ids:
                 found.update({(kind, r.authority_id): r.version_id for r in await self.rows(stmt)})

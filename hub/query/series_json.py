@@ -76,20 +76,22 @@ async def of_authorities(
     """Each authority's series as a JSON list (absent: none), by indicator code and period."""
     found: dict[int, str] = {}
     sent: Counter[tuple[int, int]] = Counter()
+    granted: dict[int, int | None] = {}
     stmt = _statement(reader, authority_ids, f, shape)
     for row in await reader.rows(stmt):
         found[row.authority_id] = row.series
-        count_owners(row.counted, sent)
+        count_owners(row.counted, sent, granted)
     if sent.total() > series.MAX_SERIES_VALUES:
         raise series.too_many_values()
-    reader.notes.add(Kind.OBSERVATION, sent)
+    reader.notes.add(Kind.OBSERVATION, sent, granted)
     return found
 
 
 def _statement(
     reader: Reader, authority_ids: Sequence[int], f: ObservationFilter, shape: Shape
 ) -> Select[Any]:
-    """One row per authority: its series as a JSON list, and its rows counted by source."""
+    """One row per authority: its series as a JSON list, and its rows counted by source,
+    with the agreement version behind them."""
     chosen = series.chosen_rows(reader, authority_ids, f, OBSERVATION.c.id).cte("chosen")
     each = _each(reader, chosen, shape)
     listed = (
@@ -100,7 +102,7 @@ def _statement(
         .group_by(each.c.authority_id)
         .subquery("listed")
     )
-    counted = owners(chosen)
+    counted = owners(chosen, reader.versions_beside(Kind.OBSERVATION, OBSERVATION))
     return select(listed.c.authority_id, listed.c.series, counted.c.counted).join_from(
         listed, counted, counted.c.authority_id == listed.c.authority_id
     )

@@ -15,6 +15,7 @@ import orjson
 from sqlalchemy import (
     ColumnElement,
     FromClause,
+    Select,
     Subquery,
     Text,
     cast,
@@ -86,27 +87,44 @@ def nested(selections: Sequence[Any], name: str, allowed: dict[str, Any]) -> tup
     return plain(chosen[0].selections, allowed) or None
 
 
-def owners(rows: FromClause, per_authority: bool = True) -> Subquery:
-    """[authority_id, source_id, rows] triples of `rows`, as JSON text: what the access record
-    counts. One row per authority (with its authority_id), or one row in all."""
+def owners(rows: FromClause, versions: Select[Any] | None, per_authority: bool = True) -> Subquery:
+    """[authority_id, source_id, rows, version_id] of `rows`, as JSON text: what the access
+    record counts, and the agreement version behind each authority's rows (`versions`, from
+    Gate.versions_beside; null where none was needed). One row per authority (with its
+    authority_id), or one row in all."""
     counts = (
         select(rows.c.authority_id, rows.c.source_id, func.count().label("n"))
         .group_by(rows.c.authority_id, rows.c.source_id)
         .subquery("counts")
     )
     c = counts.c
-    triples = cast(func.json_agg(func.json_build_array(c.authority_id, c.source_id, c.n)), Text)
+    version: ColumnElement[Any] = literal_column("NULL")
+    joined: FromClause = counts
+    if versions is not None:
+        by_authority = versions.subquery("granting")
+        joined = counts.outerjoin(by_authority, by_authority.c.authority_id == c.authority_id)
+        version = by_authority.c.version_id
+    each = func.json_build_array(c.authority_id, c.source_id, c.n, version)
+    counted = cast(func.json_agg(each), Text).label("counted")
     if not per_authority:
-        return select(triples.label("counted")).subquery("owners")
+        return select(counted).select_from(joined).subquery("owners")
     return (
-        select(c.authority_id, triples.label("counted")).group_by(c.authority_id).subquery("owners")
+        select(c.authority_id, counted)
+        .select_from(joined)
+        .group_by(c.authority_id)
+        .subquery("owners")
     )
 
 
-def count_owners(counted: str | None, into: Counter[tuple[int, int]]) -> None:
-    """Add the rows `owners` counted to a tally by (authority_id, source_id)."""
+def count_owners(
+    counted: str | None, into: Counter[tuple[int, int]], granted: dict[int, int | None]
+) -> None:
+    """Add the rows `owners` counted to a tally by (authority_id, source_id), and the
+    versions behind them to `granted`, by authority_id."""
     if counted is not None:
-        into.update({(a, s): n for a, s, n in orjson.loads(counted)})
+        for authority_id, source_id, n, version_id in orjson.loads(counted):
+            into[(authority_id, source_id)] += n
+            granted[authority_id] = version_id
 
 
 # JSON is written as text, compact like the rest of the response (PostgreSQL's json_build_object

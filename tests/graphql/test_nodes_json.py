@@ -41,7 +41,8 @@ def _key_order(value: Any) -> Any:
 
 
 def _key(touch: dict[str, Any]) -> tuple[Any, ...]:
-    return (touch["kind"], touch["authority_id"], touch["source_id"], touch["rows"])
+    keys = ("kind", "authority_id", "source_id", "rows", "agreement_version_id")
+    return tuple(touch[k] or 0 for k in keys)
 
 
 async def _both_ways(
@@ -50,6 +51,7 @@ async def _both_ways(
     with world.statements.counting() as counter:
         written = await world.graphql(role, query % f"nodes {{ {NODES} }}", variables)
     written_statements = list(counter.statements)  # the counter is the world's: it starts over
+    written_lookups = counter.version_lookups
     written_touches = (await last_record(world.engine)).touched or []
     with world.statements.counting() as counter:
         python = await world.graphql(role, query % f"nodes: nodes {{ {NODES} }}", variables)
@@ -58,9 +60,13 @@ async def _both_ways(
     assert written == python, role
     assert _key_order(written) == _key_order(python)  # the selection's order, in every object
     assert sorted(written_touches, key=_key) == sorted(python_touches, key=_key), role
+    if role is Role.RIEP_ANALYST and python_touches:  # the versions are compared too
+        assert any(t["agreement_version_id"] for t in python_touches)
     expected = 1 if world.backend == "postgresql" else 0
     assert _written(written_statements) == expected
     assert _written(counter.statements) == 0
+    if expected:  # the written statement names the agreement versions: none looked up apart
+        assert written_lookups == 0
     return written
 
 
