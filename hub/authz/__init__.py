@@ -5,11 +5,10 @@ of row into a SQL condition for the statement that fetches the rows. Only hub.au
 imports oso.
 """
 
-from collections.abc import Callable, Hashable
 from dataclasses import dataclass
 from enum import StrEnum
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any
 
 from sqlalchemy import ColumnElement, Select, Table, bindparam
 
@@ -20,6 +19,7 @@ from hub.authz.policy import Authorizer, UnsupportedPolicy
 from hub.authz.relations import ROW_FIELDS, grant_lines
 from hub.authz.resources import AccessRequest, SourceRef
 from hub.authz.sql import Fields
+from hub.memo import Memo
 
 __all__ = [
     "DEFAULT_POLICY_DIR",
@@ -67,23 +67,7 @@ class Kind(StrEnum):
 # Only SQL expressions are kept, never agreement rows: the conditions read the agreement tables
 # in the statement that uses them, so a withdrawal still takes effect on the next request. The
 # policy's values are bound parameters, so SQLAlchemy's compiled cache serves every caller.
-_COMPILED: dict[Hashable, Any] = {}
-_COMPILED_MAX = 4096
-
-
-T = TypeVar("T")
-
-
-def _compiled(key: Hashable, build: Callable[[], T]) -> T:
-    try:
-        found: T = _COMPILED[key]
-        return found
-    except KeyError:
-        pass
-    if len(_COMPILED) >= _COMPILED_MAX:
-        _COMPILED.clear()
-    _COMPILED[key] = made = build()
-    return made
+_COMPILED = Memo(4096)
 
 
 def load_authorizer(policy_dir: Path | None = None) -> Authorizer:
@@ -122,7 +106,7 @@ class Gate:
         self, action: Action, kind: Kind, table: Table | None
     ) -> tuple[ColumnElement[bool], Select[Any] | None]:
         decision = self.decision(action, kind)
-        return _compiled(
+        return _COMPILED.get(
             ("rows", decision, kind, table),
             lambda: sql.row_filter_granting(decision, self._fields(kind, table), grant_lines),
         )
@@ -138,7 +122,7 @@ class Gate:
         decision = self.decision(action, kind)
         if fields is not None:
             return sql.granted_by(decision, fields, grant_lines)
-        return _compiled(
+        return _COMPILED.get(
             ("granted_by", decision, kind, table),
             lambda: sql.granted_by(decision, self._fields(kind, table), grant_lines),
         )
@@ -149,7 +133,7 @@ class Gate:
         """(authority_id, version_id): the agreement version under which each authority's rows
         reach the caller, or None where no agreement is involved."""
         decision = self.decision(action, kind)
-        found = _compiled(
+        found = _COMPILED.get(
             ("versions", decision), lambda: sql.candidate_versions(decision, grant_lines)
         )
         if found is None:

@@ -10,6 +10,8 @@ fields and an indicator each: completing them in Python took longer than finding
 The same holds for a page of Query.observations. Only a connection asking for `nodes` once, of
 the plain fields below (see hub.query.written), and perhaps `pageInfo`, takes this way;
 `edges`, anything else, and SQLite take the Python path.
+
+Each statement is built once for each shape of request (hub.query.bound).
 """
 
 from collections import Counter
@@ -21,7 +23,7 @@ from sqlalchemy import CTE, ColumnElement, Select, Text, cast, func, select, tru
 from strawberry.types.nodes import SelectedField
 
 from hub.authz import Kind
-from hub.query import written
+from hub.query import bound, written
 from hub.query.pages import PageRequest
 from hub.query.performance import (
     OBSERVATION,
@@ -100,16 +102,14 @@ async def of_authorities(
     shape: Shape,
 ) -> dict[int, WrittenPage]:
     """Each authority's page (absent: no rows), its nodes in id order."""
-    o = OBSERVATION
-    rank = func.row_number().over(partition_by=o.c.authority_id, order_by=o.c.id)
-    numbered = select(*OBSERVATION_NODE, rank.label("rank")).where(
-        o.c.authority_id.in_(authority_ids), *observation_conditions(reader, f)
-    )
-    ranked = _ranked(numbered, page)
+    after = page.after is not None
+    key = ("pages", _decisions(reader), shape, bound.set_fields(f), after)
+    stmt = bound.BUILT.get(key, lambda: _per_authority(reader, f, shape, after))
+    given = {**bound.fields_of(f), "authority_ids": authority_ids, **_page_values(page)}
     found: dict[int, WrittenPage] = {}
     sent: Counter[tuple[int, int]] = Counter()
     granted: dict[int, int | None] = {}
-    for row in await reader.rows(_statement(reader, ranked, page, shape, per_authority=True)):
+    for row in await reader.rows(stmt, bound.values(given)):
         found[row.authority_id] = WrittenPage(row.nodes, row.end_id, row.has_next)
         written.count_owners(row.counted, sent, granted)
     reader.notes.add(Kind.OBSERVATION, sent, granted)
@@ -120,16 +120,10 @@ async def of_filter(
     reader: Reader, f: ObservationFilter, page: PageRequest, shape: Shape
 ) -> WrittenPage:
     """One page of the observations `f` selects, in id order (Query.observations)."""
-    o = OBSERVATION
-    rank = func.row_number().over(order_by=o.c.id)
-    numbered = (
-        select(*OBSERVATION_NODE, rank.label("rank"))
-        .where(*observation_conditions(reader, f))
-        .order_by(o.c.id)
-        .limit(page.first + 1)  # the keyset index stops the scan there
-    )
-    ranked = _ranked(numbered, page)
-    rows = await reader.rows(_statement(reader, ranked, page, shape, per_authority=False))
+    after = page.after is not None
+    key = ("page", _decisions(reader), shape, bound.set_fields(f), after)
+    stmt = bound.BUILT.get(key, lambda: _in_all(reader, f, shape, after))
+    rows = await reader.rows(stmt, bound.values({**bound.fields_of(f), **_page_values(page)}))
     row = rows[0]
     sent: Counter[tuple[int, int]] = Counter()
     granted: dict[int, int | None] = {}
@@ -138,39 +132,72 @@ async def of_filter(
     return WrittenPage(row.nodes, row.end_id, bool(row.has_next))
 
 
-def _statement(
-    reader: Reader, ranked: CTE, page: PageRequest, shape: Shape, *, per_authority: bool
-) -> Select[Any]:
+# The page's parameters: its size, the rows read (the page and one more, to learn of a next
+# page) and the cursor's id, if any.
+_FIRST, _READ = bound.count("first"), bound.count("read")
+
+
+def _page_values(page: PageRequest) -> dict[str, Any]:
+    return {"first": page.first, "read": page.first + 1, "after": page.after}
+
+
+def _decisions(reader: Reader) -> tuple[Any, ...]:
+    return reader.read_decisions(Kind.OBSERVATION, Kind.REFERENCE)
+
+
+def _per_authority(reader: Reader, f: ObservationFilter, shape: Shape, after: bool) -> Select[Any]:
+    o = OBSERVATION
+    rank = func.row_number().over(partition_by=o.c.authority_id, order_by=o.c.id)
+    numbered = select(*OBSERVATION_NODE, rank.label("rank")).where(
+        o.c.authority_id.in_(bound.param("authority_ids", expanding=True)),
+        *observation_conditions(reader, f, bound=True),
+    )
+    return _statement(reader, _ranked(numbered, after), shape, per_authority=True)
+
+
+def _in_all(reader: Reader, f: ObservationFilter, shape: Shape, after: bool) -> Select[Any]:
+    o = OBSERVATION
+    rank = func.row_number().over(order_by=o.c.id)
+    numbered = (
+        select(*OBSERVATION_NODE, rank.label("rank"))
+        .where(*observation_conditions(reader, f, bound=True))
+        .order_by(o.c.id)
+        .limit(_READ)  # the keyset index stops the scan there
+    )
+    return _statement(reader, _ranked(numbered, after), shape, per_authority=False)
+
+
+def _statement(reader: Reader, ranked: CTE, shape: Shape, *, per_authority: bool) -> Select[Any]:
     """One row per authority with rows (or one row in all): the page's nodes as a JSON list,
     the last node's id, whether a row lies beyond the page, and the page's rows counted by
     authority and source, with the agreement versions behind them."""
-    on_page = ranked.c.rank <= page.first
+    on_page = ranked.c.rank <= _FIRST
     key = [ranked.c.authority_id] if per_authority else []
     pages = (
         select(
             *key,
             written.json_list(_node(ranked, shape), ranked.c.id, only=on_page).label("nodes"),
             func.max(ranked.c.id).filter(on_page).label("end_id"),
-            (func.max(ranked.c.rank) > page.first).label("has_next"),
+            (func.max(ranked.c.rank) > _FIRST).label("has_next"),
         )
         .select_from(_joined(reader, ranked, shape))
         .group_by(*key)
         .subquery("pages")
     )
-    sent = select(ranked).where(on_page).subquery("sent")
+    sent = select(ranked.c.authority_id, ranked.c.source_id).where(on_page).subquery("sent")
     versions = reader.versions_beside(Kind.OBSERVATION, OBSERVATION)
     counted = written.owners(sent, versions, per_authority=per_authority)
     joined = counted.c.authority_id == pages.c.authority_id if per_authority else true()
     return select(pages, counted.c.counted).outerjoin_from(pages, counted, joined)
 
 
-def _ranked(numbered: Select[Any], page: PageRequest) -> CTE:
+def _ranked(numbered: Select[Any], after: bool) -> CTE:
     """The rows of the page (or of each authority's page), and the one after it, with their
     rank in id order: read once, for the nodes and for the access record."""
-    if page.after is not None:
-        numbered = numbered.where(OBSERVATION.c.id > page.after)
+    if after:
+        numbered = numbered.where(OBSERVATION.c.id > bound.param("after"))
     inner = numbered.subquery("numbered")
-    return select(inner).where(inner.c.rank <= page.first + 1).cte("ranked")
+    return select(inner).where(inner.c.rank <= _READ).cte("ranked")
 
 
 def _node(ranked: CTE, shape: Shape) -> ColumnElement[str]:

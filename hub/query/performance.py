@@ -23,6 +23,7 @@ from hub.models import (
     Observation,
     Region,
 )
+from hub.query.bound import param
 from hub.query.pages import Page, PageRequest, keyset, to_page
 from hub.query.reader import Reader
 
@@ -70,9 +71,12 @@ class RecordFilter:
 
 
 def _authority_conditions(
-    column: ColumnElement[int], codes: tuple[str, ...] | None, region: str | None
+    column: ColumnElement[int],
+    codes: tuple[str, ...] | ColumnElement[Any] | None,
+    region: str | ColumnElement[Any] | None,
 ) -> list[ColumnElement[bool]]:
-    """Restrict `column` (an authority id) to the given codes and/or region, as subqueries."""
+    """Restrict `column` (an authority id) to the given codes and/or region (values, or
+    parameters), as subqueries."""
     conditions: list[ColumnElement[bool]] = []
     if codes is not None:
         by_code = _AUTHORITY.c.gss_code.in_(codes) | _AUTHORITY.c.code.in_(codes)
@@ -87,7 +91,9 @@ def _authority_conditions(
     return conditions
 
 
-def current_as_of(table: Table, as_of: datetime | None) -> list[ColumnElement[bool]]:
+def current_as_of(
+    table: Table, as_of: datetime | ColumnElement[Any] | None
+) -> list[ColumnElement[bool]]:
     """Rows current now; or, as of a moment, received by then and not superseded by then."""
     if as_of is None:
         return [table.c.superseded_at.is_(None)]
@@ -95,21 +101,34 @@ def current_as_of(table: Table, as_of: datetime | None) -> list[ColumnElement[bo
     return [table.c.received_at <= as_of, not_yet]
 
 
-def observation_conditions(reader: Reader, f: ObservationFilter) -> list[ColumnElement[bool]]:
+def observation_conditions(
+    reader: Reader, f: ObservationFilter, *, bound: bool = False
+) -> list[ColumnElement[bool]]:
+    """The conditions of `f`; `bound`: with named parameters in place of its values (see
+    hub.query.bound), which the statement is given as `bound.values(bound.fields_of(f))`."""
+
+    def value(name: str) -> Any:
+        given = getattr(f, name)
+        if not bound or given is None:
+            return given
+        return param(name, expanding=isinstance(given, tuple))
+
     conditions: list[ColumnElement[bool]] = [
-        *current_as_of(OBSERVATION, f.as_of),
+        *current_as_of(OBSERVATION, value("as_of")),
         reader.may_read(Kind.OBSERVATION, OBSERVATION),
     ]
-    conditions += _authority_conditions(OBSERVATION.c.authority_id, f.authorities, f.region)
+    conditions += _authority_conditions(
+        OBSERVATION.c.authority_id, value("authorities"), value("region")
+    )
     if f.indicators is not None:
-        codes = select(_INDICATOR.c.id).where(_INDICATOR.c.code.in_(f.indicators))
+        codes = select(_INDICATOR.c.id).where(_INDICATOR.c.code.in_(value("indicators")))
         conditions.append(OBSERVATION.c.indicator_id.in_(codes))
     if f.period_from is not None:
-        conditions.append(OBSERVATION.c.period_start >= f.period_from)
+        conditions.append(OBSERVATION.c.period_start >= value("period_from"))
     if f.period_to is not None:
-        conditions.append(OBSERVATION.c.period_start <= f.period_to)
+        conditions.append(OBSERVATION.c.period_start <= value("period_to"))
     if f.status is not None:
-        conditions.append(OBSERVATION.c.status == f.status)
+        conditions.append(OBSERVATION.c.status == value("status"))
     return conditions
 
 

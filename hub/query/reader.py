@@ -2,7 +2,7 @@
 
 import asyncio
 from collections import Counter
-from collections.abc import AsyncIterator, Sequence
+from collections.abc import AsyncIterator, Mapping, Sequence
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from operator import itemgetter
@@ -13,6 +13,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, AsyncSession, a
 
 from hub.auth.principal import AuthenticatedPrincipal
 from hub.authz import Action, Authorizer, Gate, Kind
+from hub.authz.constraints import RowDecision
 from hub.db import reads
 from hub.query.pages import Page, PageRequest, to_page
 
@@ -58,12 +59,14 @@ class Lease:
         self._connection: AsyncConnection | None = None
         self._turn = asyncio.Lock()
 
-    async def rows(self, engine: AsyncEngine, stmt: Executable) -> Sequence[Row[Any]]:
+    async def rows(
+        self, engine: AsyncEngine, stmt: Executable, params: Mapping[str, Any] | None = None
+    ) -> Sequence[Row[Any]]:
         async with self._turn:
             if self._connection is None:
                 self._connection = await engine.connect()
             try:
-                return (await self._connection.execute(stmt)).all()
+                return (await self._connection.execute(stmt, params)).all()
             except BaseException:
                 await self._drop()  # the next read starts afresh (a lost or stopped connection)
                 raise
@@ -105,6 +108,11 @@ class Reader:
     def authorizer(self) -> Authorizer:
         return self.gate.authorizer
 
+    def read_decisions(self, *kinds: Kind) -> tuple[RowDecision, ...]:
+        """What the policy lets the caller read of each kind: what shapes the SQL conditions
+        `may_read` writes, so part of the key of a statement built once (hub.query.bound)."""
+        return tuple(self.gate.decision(Action.READ, kind) for kind in kinds)
+
     def may_read(self, kind: Kind, table: Table | None = None) -> ColumnElement[bool]:
         """The SQL condition rows of `kind` (in `table`) must meet to be returned."""
         return self.gate.rows(Action.READ, kind, table)
@@ -143,13 +151,16 @@ class Reader:
                 found.update({(kind, r.authority_id): r.version_id for r in await self.rows(stmt)})
         return found
 
-    async def rows(self, stmt: Executable) -> Sequence[Row[Any]]:
+    async def rows(
+        self, stmt: Executable, params: Mapping[str, Any] | None = None
+    ) -> Sequence[Row[Any]]:
+        """`params`: the values of a statement's named parameters (hub.query.bound)."""
         if self.lease.held:
-            return await self.lease.rows(self.engine, stmt)
+            return await self.lease.rows(self.engine, stmt, params)
         # A connection, not an ORM session: every read is a Core statement, and the session's
         # machinery cost 0.1-0.3 ms a statement.
         async with self.engine.connect() as connection:
-            return (await connection.execute(stmt)).all()
+            return (await connection.execute(stmt, params)).all()
 
     @asynccontextmanager
     async def holding(self) -> AsyncIterator[None]:

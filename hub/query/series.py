@@ -14,6 +14,7 @@ from graphql import GraphQLError
 from sqlalchemy import Column, Select, select
 
 from hub.authz import Kind
+from hub.query.bound import count, fields_of, param, values
 from hub.query.performance import (
     OBSERVATION,
     ObservationFilter,
@@ -59,13 +60,17 @@ def too_many_values() -> GraphQLError:
 
 
 def chosen_rows(
-    reader: Reader, authority_ids: Sequence[int], f: ObservationFilter, *more: Column[Any]
+    reader: Reader, authority_ids: Sequence[int] | None, f: ObservationFilter, *more: Column[Any]
 ) -> Select[Any]:
     """The rows of the authorities' series (and `more` columns), bounded: one more than
     allowed tells of too many. Observation columns only, in the order of the (authority,
     indicator, period start) index: the database sorts nothing, and carries no indicator text
-    per value."""
+    per value. No authorities: a statement with named parameters for every value, built once
+    (hub.query.bound), whose values `chosen_values` gives."""
     o = OBSERVATION
+    bound = authority_ids is None
+    ids: Any = param("authority_ids", expanding=True) if bound else authority_ids
+    limit: Any = count("limit") if bound else MAX_SERIES_VALUES + 1
     return (
         select(
             o.c.authority_id,
@@ -78,10 +83,16 @@ def chosen_rows(
             as_stored(o.c.status),
             *more,
         )
-        .where(o.c.authority_id.in_(authority_ids), *observation_conditions(reader, f))
+        .where(o.c.authority_id.in_(ids), *observation_conditions(reader, f, bound=bound))
         .order_by(o.c.authority_id, o.c.indicator_id, o.c.period_start, o.c.id)
-        .limit(MAX_SERIES_VALUES + 1)
+        .limit(limit)
     )
+
+
+def chosen_values(authority_ids: Sequence[int], f: ObservationFilter) -> dict[str, Any]:
+    """The values of the parameters of `chosen_rows(reader, None, f)`."""
+    given = {**fields_of(f), "authority_ids": authority_ids, "limit": MAX_SERIES_VALUES + 1}
+    return values(given)
 
 
 async def series_of_authorities(

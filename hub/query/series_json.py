@@ -8,6 +8,8 @@ the database took to find them.
 
 Only a selection of the plain fields below takes this way (see hub.query.written); anything
 else, and SQLite, takes hub.query.series.
+
+Each statement is built once for each shape of request (hub.query.bound).
 """
 
 from collections import Counter
@@ -20,7 +22,7 @@ from sqlalchemy.dialects.postgresql import aggregate_order_by
 from strawberry.types.nodes import SelectedField
 
 from hub.authz import Kind
-from hub.query import series
+from hub.query import bound, series
 from hub.query.performance import OBSERVATION, ObservationFilter
 from hub.query.reader import Reader
 from hub.query.reference import INDICATOR
@@ -77,8 +79,9 @@ async def of_authorities(
     found: dict[int, str] = {}
     sent: Counter[tuple[int, int]] = Counter()
     granted: dict[int, int | None] = {}
-    stmt = _statement(reader, authority_ids, f, shape)
-    for row in await reader.rows(stmt):
+    key = ("series", reader.read_decisions(Kind.OBSERVATION, Kind.REFERENCE), shape)
+    stmt = bound.BUILT.get((*key, bound.set_fields(f)), lambda: _statement(reader, f, shape))
+    for row in await reader.rows(stmt, series.chosen_values(authority_ids, f)):
         found[row.authority_id] = row.series
         count_owners(row.counted, sent, granted)
     if sent.total() > series.MAX_SERIES_VALUES:
@@ -87,12 +90,10 @@ async def of_authorities(
     return found
 
 
-def _statement(
-    reader: Reader, authority_ids: Sequence[int], f: ObservationFilter, shape: Shape
-) -> Select[Any]:
+def _statement(reader: Reader, f: ObservationFilter, shape: Shape) -> Select[Any]:
     """One row per authority: its series as a JSON list, and its rows counted by source,
-    with the agreement version behind them."""
-    chosen = series.chosen_rows(reader, authority_ids, f, OBSERVATION.c.id).cte("chosen")
+    with the agreement version behind them. Built once for each shape (hub.query.bound)."""
+    chosen = series.chosen_rows(reader, None, f, OBSERVATION.c.id).cte("chosen")
     each = _each(reader, chosen, shape)
     listed = (
         select(
