@@ -164,6 +164,7 @@ async def observations_of_authorities(
     stmt = select(*OBSERVATION_NODE).where(
         OBSERVATION.c.authority_id.in_(authority_ids), *conditions
     )
+    stmt = reader.with_versions(Kind.OBSERVATION, OBSERVATION, stmt)
     ranked = _per_parent(stmt, OBSERVATION, OBSERVATION.c.authority_id, page)
     grouped: dict[int, list[Row[Any]]] = defaultdict(list)
     for row in await reader.rows(ranked):
@@ -204,6 +205,7 @@ async def assessments_of_authorities(
     f = RecordFilter(kind=framework)
     conditions = _record_conditions(reader, ASSESSMENT, Kind.ASSESSMENT, f, "framework")
     stmt = select(ASSESSMENT).where(ASSESSMENT.c.authority_id.in_(authority_ids), *conditions)
+    stmt = reader.with_versions(Kind.ASSESSMENT, ASSESSMENT, stmt)
     ordered = stmt.order_by(ASSESSMENT.c.published_on, ASSESSMENT.c.id)
     return await reader.records(Kind.ASSESSMENT, ordered)
 
@@ -213,6 +215,7 @@ async def flags_of_authorities(
 ) -> Sequence[Row[Any]]:
     conditions = _record_conditions(reader, FLAG, Kind.FLAG, RecordFilter(kind=kind), "kind")
     stmt = select(FLAG).where(FLAG.c.authority_id.in_(authority_ids), *conditions)
+    stmt = reader.with_versions(Kind.FLAG, FLAG, stmt)
     return await reader.records(Kind.FLAG, stmt.order_by(FLAG.c.raised_on, FLAG.c.id))
 
 

@@ -17,6 +17,8 @@ from hub.authz.constraints import RowDecision
 from hub.db import reads
 from hub.query.pages import Page, PageRequest, to_page
 
+GRANTING = "granting_version_id"  # a row's column: the version behind its authority's rows
+
 
 @dataclass
 class AccessNotes:
@@ -34,7 +36,11 @@ class AccessNotes:
         # is slow): a panel notes thousands of rows.
         fields = rows[0]._fields
         owners = itemgetter(fields.index("authority_id"), fields.index("source_id"))
-        self.add(kind, Counter(map(owners, rows)))
+        granted = None
+        if GRANTING in fields:  # the rows name their versions (Reader.with_versions)
+            granting = itemgetter(fields.index("authority_id"), fields.index(GRANTING))
+            granted = dict(map(granting, rows))
+        self.add(kind, Counter(map(owners, rows)), granted)
 
     def add(
         self,
@@ -120,6 +126,18 @@ class Reader:
     def versions_beside(self, kind: Kind, table: Table) -> Select[Any] | None:
         """The versions behind rows `may_read` lets through, by authority (Gate.versions_beside)."""
         return self.gate.versions_beside(Action.READ, kind, table)
+
+    def with_versions(self, kind: Kind, table: Table, stmt: Select[Any]) -> Select[Any]:
+        """`stmt` (rows of `table`, filtered by `may_read`) with one more column, GRANTING:
+        the agreement version behind each row's authority, which the notes keep for the
+        access record, so that no statement looks it up afterwards."""
+        versions = self.versions_beside(kind, table)
+        if versions is None:
+            return stmt
+        by_authority = versions.subquery("granting")
+        return stmt.add_columns(by_authority.c.version_id.label(GRANTING)).outerjoin(
+            by_authority, by_authority.c.authority_id == table.c.authority_id
+        )
 
     async def records(self, kind: Kind, stmt: Executable) -> Sequence[Row[Any]]:
         """Rows of performance records (with authority_id and source_id), noted for the trace."""
