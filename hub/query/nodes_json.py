@@ -103,7 +103,7 @@ async def of_authorities(
 ) -> dict[int, WrittenPage]:
     """Each authority's page (absent: no rows), its nodes in id order."""
     after = page.after is not None
-    key = ("pages", _decisions(reader), shape, bound.set_fields(f), after)
+    key = ("pages", written.decisions(reader), shape, bound.set_fields(f), after)
     stmt = bound.BUILT.get(key, lambda: _per_authority(reader, f, shape, after))
     given = {**bound.fields_of(f), "authority_ids": authority_ids, **_page_values(page)}
     found: dict[int, WrittenPage] = {}
@@ -121,7 +121,7 @@ async def of_filter(
 ) -> WrittenPage:
     """One page of the observations `f` selects, in id order (Query.observations)."""
     after = page.after is not None
-    key = ("page", _decisions(reader), shape, bound.set_fields(f), after)
+    key = ("page", written.decisions(reader), shape, bound.set_fields(f), after)
     stmt = bound.BUILT.get(key, lambda: _in_all(reader, f, shape, after))
     rows = await reader.rows(stmt, bound.values({**bound.fields_of(f), **_page_values(page)}))
     row = rows[0]
@@ -139,10 +139,6 @@ _FIRST, _READ = bound.count("first"), bound.count("read")
 
 def _page_values(page: PageRequest) -> dict[str, Any]:
     return {"first": page.first, "read": page.first + 1, "after": page.after}
-
-
-def _decisions(reader: Reader) -> tuple[Any, ...]:
-    return reader.read_decisions(Kind.OBSERVATION, Kind.REFERENCE)
 
 
 def _per_authority(reader: Reader, f: ObservationFilter, shape: Shape, after: bool) -> Select[Any]:

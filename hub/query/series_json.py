@@ -31,6 +31,7 @@ from hub.query.written import (
     TYPENAME,
     Column,
     count_owners,
+    decisions,
     json_list,
     json_object,
     json_value,
@@ -79,8 +80,8 @@ async def of_authorities(
     found: dict[int, str] = {}
     sent: Counter[tuple[int, int]] = Counter()
     granted: dict[int, int | None] = {}
-    key = ("series", reader.read_decisions(Kind.OBSERVATION, Kind.REFERENCE), shape)
-    stmt = bound.BUILT.get((*key, bound.set_fields(f)), lambda: _statement(reader, f, shape))
+    key = ("series", decisions(reader), shape, bound.set_fields(f))
+    stmt = bound.BUILT.get(key, lambda: _statement(reader, f, shape))
     for row in await reader.rows(stmt, series.chosen_values(authority_ids, f)):
         found[row.authority_id] = row.series
         count_owners(row.counted, sent, granted)

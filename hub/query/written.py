@@ -26,6 +26,7 @@ from sqlalchemy import (
 from sqlalchemy.dialects.postgresql import aggregate_order_by
 from strawberry.types.nodes import SelectedField
 
+from hub.authz import Kind
 from hub.query.reader import Reader
 
 Column = Callable[[Any], ColumnElement[Any]]
@@ -85,6 +86,13 @@ def nested(selections: Sequence[Any], name: str, allowed: dict[str, Any]) -> tup
     if len(chosen) != 1:
         return None
     return plain(chosen[0].selections, allowed) or None
+
+
+def decisions(reader: Reader) -> tuple[Any, ...]:
+    """What the policy lets the caller read of the rows a written statement shows
+    (observations, and the reference rows of their indicators and authorities): part of the
+    key under which the statement is built once (hub.query.bound)."""
+    return reader.read_decisions(Kind.OBSERVATION, Kind.REFERENCE)
 
 
 def owners(rows: FromClause, versions: Select[Any] | None, per_authority: bool = True) -> Subquery:
