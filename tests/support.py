@@ -59,6 +59,7 @@ async def fresh_database(backend: str, directory: Path) -> AsyncIterator[str]:
         await _on_server(server, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
 
+_VERSION_LOOKUP = re.compile(r"SELECT (grant_line_\d+)\.authority_id, min\(\1\.version_id\)")
 _WRITES = re.compile(r"\bAS\s*\(\s*(INSERT|UPDATE|DELETE)\b", re.IGNORECASE)
 
 
@@ -100,11 +101,7 @@ class StatementCounter:
     def version_lookups(self) -> int:
         """Statements that only look up the agreement versions behind rows already read
         (Reader.granting_versions), for the access record."""
-        return sum(
-            1
-            for s in self.reads
-            if s.lstrip().startswith("SELECT grant_line.authority_id, min(grant_line.version_id)")
-        )
+        return sum(1 for s in self.reads if _VERSION_LOOKUP.match(s.lstrip()))
 
     @contextmanager
     def counting(self) -> Iterator["StatementCounter"]:

@@ -9,16 +9,7 @@ from typing import Any
 
 from sqlalchemy import ColumnElement, FromClause, Table, select
 
-from hub.models import (
-    Agreement,
-    AgreementCoverage,
-    AgreementPurpose,
-    AgreementRecipient,
-    AgreementVersion,
-    Authority,
-    Indicator,
-    Source,
-)
+from hub.models import GrantLine, Indicator, Source
 
 RowFields = dict[str, ColumnElement[Any]]
 
@@ -65,35 +56,10 @@ def alert_fields(table: Table) -> RowFields:
 
 def grant_lines() -> FromClause:
     """A fresh alias of every agreement version's lines, whatever their state: the policy
-    decides which states, dates and versions count."""
-    v, a = AgreementVersion, Agreement
-    r, p, c = AgreementRecipient, AgreementPurpose, AgreementCoverage
-    lines = (
-        select(
-            v.id.label("version_id"),
-            v.agreement_id.label("agreement_id"),
-            v.version.label("version"),
-            v.is_current.label("is_current"),
-            v.state.label("state"),
-            v.effective_from.label("effective_from"),
-            v.effective_to.label("effective_to"),
-            v.review_date.label("review_date"),
-            v.include_provisional.label("include_provisional"),
-            v.allow_aggregates.label("allow_aggregates"),
-            a.authority_id.label("authority_id"),
-            Authority.region_id.label("authority_region_id"),
-            r.organisation_id.label("recipient_id"),
-            p.purpose.label("purpose"),
-            c.source_id.label("source_id"),
-            c.theme_code.label("theme_code"),
-        )
-        .join(a, a.id == v.agreement_id)
-        .join(Authority, Authority.id == a.authority_id)
-        .join(r, r.version_id == v.id)
-        .join(p, p.version_id == v.id)
-        .join(c, c.version_id == v.id)
-    )
-    return lines.subquery("grant_line")
+    decides which states, dates and versions count. The table is the join of the agreement
+    tables, kept by triggers (`GrantLine`)."""
+    table: Table = GrantLine.__table__  # type: ignore[assignment]
+    return table.alias()
 
 
 def agreement_fields(table: Table) -> RowFields:

@@ -6,6 +6,7 @@ from hub.models.agreement import (
     AgreementPurpose,
     AgreementRecipient,
     AgreementVersion,
+    GrantLine,
     MutualityStatement,
 )
 from hub.models.alerts import Alert, AlertState, Commitment, CommitmentKind, Severity
@@ -35,6 +36,7 @@ __all__ = [
     "CommitmentKind",
     "Concern",
     "Flag",
+    "GrantLine",
     "Indicator",
     "IngestBatch",
     "MutualityStatement",

@@ -93,6 +93,38 @@ class AgreementPurpose(Base):
     purpose: Mapped[Purpose] = mapped_column(enum_column(Purpose), primary_key=True)
 
 
+class GrantLine(Base):
+    """One line a version grants (recipient x purpose x coverage), with the version's terms and
+    its authority beside it: what the policies read as `grant`.
+
+    Derived and never written by the hub: triggers on the agreement tables, the authority and
+    the agreement keep it equal to their join (migration a7c3e9d2f4b1), so that a
+    policy-filtered statement finds the caller's lines by index instead of joining six tables.
+    """
+
+    __tablename__ = "grant_line"
+
+    coverage_id: Mapped[int] = mapped_column(primary_key=True)
+    recipient_id: Mapped[int] = mapped_column(primary_key=True)
+    purpose: Mapped[Purpose] = mapped_column(enum_column(Purpose), primary_key=True)
+    version_id: Mapped[int] = mapped_column(index=True)
+    agreement_id: Mapped[int] = mapped_column(index=True)
+    version: Mapped[int] = mapped_column()
+    is_current: Mapped[bool] = mapped_column()
+    state: Mapped[AgreementState] = mapped_column(enum_column(AgreementState))
+    effective_from: Mapped[date] = mapped_column(Date)
+    effective_to: Mapped[date | None] = mapped_column(Date)
+    review_date: Mapped[date | None] = mapped_column(Date)
+    include_provisional: Mapped[bool] = mapped_column()
+    allow_aggregates: Mapped[bool] = mapped_column()
+    authority_id: Mapped[int] = mapped_column(index=True)
+    authority_region_id: Mapped[int] = mapped_column()
+    source_id: Mapped[int | None] = mapped_column()
+    theme_code: Mapped[str | None] = mapped_column(String(48))
+
+    __table_args__ = (Index(None, "recipient_id", "purpose"),)
+
+
 class MutualityStatement(Base):
     """An authority's signed commitment to sector-led improvement, or its withdrawal."""
 
