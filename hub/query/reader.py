@@ -164,8 +164,10 @@ class Reader:
         for kind in kinds:
             touched = {a for k, a, _ in self.notes.touched if k == kind and a is not None}
             ids = sorted(a for a in touched if (kind, a) not in known)
+            if not ids:  # every version known: building the statement costs 0.5 ms
+                continue
             stmt = self.gate.granting_versions(Action.READ, Kind(kind), ids)
-            if stmt is not None and ids:
+            if stmt is not None:
                 found.update({(kind, r.authority_id): r.version_id for r in await self.rows(stmt)})
         return found
 
