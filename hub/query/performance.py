@@ -134,6 +134,7 @@ def observation_conditions(
 
 async def observations(reader: Reader, f: ObservationFilter, page: PageRequest) -> Page[Row[Any]]:
     stmt = select(*OBSERVATION_NODE).where(*observation_conditions(reader, f))
+    stmt = reader.with_versions(Kind.OBSERVATION, OBSERVATION, stmt)
     return await reader.page_of_records(
         Kind.OBSERVATION, keyset(stmt, OBSERVATION.c.id, page), page
     )
@@ -190,12 +191,13 @@ def _record_conditions(
 
 async def assessments(reader: Reader, f: RecordFilter, page: PageRequest) -> Page[Row[Any]]:
     conditions = _record_conditions(reader, ASSESSMENT, Kind.ASSESSMENT, f, "framework")
-    stmt = select(ASSESSMENT).where(*conditions)
+    stmt = reader.with_versions(Kind.ASSESSMENT, ASSESSMENT, select(ASSESSMENT).where(*conditions))
     return await reader.page_of_records(Kind.ASSESSMENT, keyset(stmt, ASSESSMENT.c.id, page), page)
 
 
 async def flags(reader: Reader, f: RecordFilter, page: PageRequest) -> Page[Row[Any]]:
     stmt = select(FLAG).where(*_record_conditions(reader, FLAG, Kind.FLAG, f, "kind"))
+    stmt = reader.with_versions(Kind.FLAG, FLAG, stmt)
     return await reader.page_of_records(Kind.FLAG, keyset(stmt, FLAG.c.id, page), page)
 
 
