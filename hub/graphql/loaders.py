@@ -69,10 +69,13 @@ class Loaders:
         """Read these reference rows now, in one batch, so `now` has them."""
         known = self._known[table.name]
         missing = list(set(ids) - known.keys())
-        if missing:
+        if missing:  # read directly: the loader makes a future and a task for each id
             key = next(iter(table.primary_key.columns)).name
-            found = await self.by_id(table).load_many(missing)
-            known.update({getattr(r, key): r for r in found if r is not None})
+            found = {
+                getattr(r, key): r for r in await reference.by_ids(self._reader, table, missing)
+            }
+            known.update(found)
+            self.by_id(table).prime_many(found)
 
     def authorities_of_region(self, type_: str | None) -> DataLoader[Any, Any]:
         async def load(ids: list[int]) -> list[list[Row[Any]]]:
