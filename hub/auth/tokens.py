@@ -17,7 +17,7 @@ import secrets
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
 
 from hub.auth.principal import AuthenticatedPrincipal
@@ -190,6 +190,28 @@ async def revoke_token(
     return True
 
 
+# Built once: every request runs it, and building it cost 0.3-0.4 ms of each (pyinstrument).
+_BY_DIGEST = (
+    select(
+        ApiToken.id,
+        ApiToken.token_hash,
+        ApiToken.expires_at,
+        ApiToken.revoked_at,
+        Principal.id,
+        Principal.name,
+        Principal.role,
+        Organisation.id,
+        Organisation.code,
+        Organisation.kind,
+        Organisation.region_id,
+        Organisation.authority_id,
+    )
+    .join(Principal, Principal.id == ApiToken.principal_id)
+    .join(Organisation, Organisation.id == Principal.organisation_id)
+    .where(ApiToken.token_hash == bindparam("digest"))
+)
+
+
 async def authenticate(
     session: AsyncSession | AsyncConnection, raw_token: str, now: datetime | None = None
 ) -> AuthenticatedPrincipal | None:
@@ -198,26 +220,7 @@ async def authenticate(
     if not is_well_formed(raw_token):
         return None
     digest = hash_token(raw_token)
-    query = (
-        select(
-            ApiToken.id,
-            ApiToken.token_hash,
-            ApiToken.expires_at,
-            ApiToken.revoked_at,
-            Principal.id,
-            Principal.name,
-            Principal.role,
-            Organisation.id,
-            Organisation.code,
-            Organisation.kind,
-            Organisation.region_id,
-            Organisation.authority_id,
-        )
-        .join(Principal, Principal.id == ApiToken.principal_id)
-        .join(Organisation, Organisation.id == Principal.organisation_id)
-        .where(ApiToken.token_hash == digest)
-    )
-    row = (await session.execute(query)).one_or_none()
+    row = (await session.execute(_BY_DIGEST, {"digest": digest})).one_or_none()
     if row is None:
         return None
     (
