@@ -10,6 +10,10 @@ agreement tables (for the IDeA 4,674 lines, about 9 ms of each statement on Post
 triggers keep it equal to the join on any insert, update or delete of the tables it comes from,
 whoever writes them (the services, the demo's bulk load, an operator with psql). What a line
 grants is still decided by the policies; the table only saves rebuilding the lines.
+
+For later migrations: rebuilding one of these six tables on SQLite (Alembic's batch mode
+copies it to a new table) drops its triggers with it, so such a migration must create them
+again; tests/authz/test_grant_lines.py fails when one is missing.
 """
 
 from collections.abc import Sequence
