@@ -5,7 +5,7 @@ so `authorities { observations(indicators: [...]) }` is one statement however ma
 """
 
 from collections import defaultdict
-from collections.abc import Awaitable, Callable, Hashable, Iterable, Sequence
+from collections.abc import Awaitable, Callable, Hashable, Iterable, Mapping, Sequence
 from typing import Any
 
 from sqlalchemy import Row, Table
@@ -64,6 +64,10 @@ class Loaders:
         if found is not None:
             return found
         return self.by_id(table).load(row_id)
+
+    def known(self, table: Table) -> Mapping[Any, Row[Any]]:
+        """The reference rows of `table` this request has read, by primary key."""
+        return self._known[table.name]
 
     async def know(self, table: Table, ids: Iterable[Any]) -> None:
         """Read these reference rows now, in one batch, so `now` has them."""

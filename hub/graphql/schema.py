@@ -39,7 +39,7 @@ from hub.graphql.types.reference import (
     codes_argument,
 )
 from hub.models.enums import FlagKind, Framework, ObservationStatus, OrganisationKind, Role
-from hub.query import nodes_json, performance, reference, written
+from hub.query import nodes_json, nodes_py, performance, reference, written
 
 
 @strawberry.type(description="The caller, as the verified token says.")
@@ -191,9 +191,18 @@ class CoreQuery:
                 found_page = await nodes_json.of_filter(reader, filter.to_query(), page, shape)
                 return written_connection("observation", found_page)
         found = await performance.observations(reader, filter.to_query(), page)
+        loaders = info.context.loaders
         if selects(info, "nodes", "authority"):  # one statement, not an awaitable per node
-            ids = (r.authority_id for r in found.rows)
-            await info.context.loaders.know(reference.AUTHORITY, ids)
+            await loaders.know(reference.AUTHORITY, (r.authority_id for r in found.rows))
+        shape = once(info, nodes_json.shape_of)
+        if shape is not None:  # the same selection, written in Python (SQLite)
+            if "indicator" in shape.fields:
+                await loaders.know(reference.INDICATOR, (r.indicator_id for r in found.rows))
+            indicators = loaders.known(reference.INDICATOR)
+            authorities = loaders.known(reference.AUTHORITY)
+            done = nodes_py.page(found.rows, found.has_next, shape, indicators, authorities)
+            if done is not None:
+                return written_connection("observation", done)
         return from_page("observation", found)
 
     @strawberry.field

@@ -1,7 +1,7 @@
 """Observations written as JSON by PostgreSQL (an authority's pages, a page of the
-observations query) answer exactly what the Python path answers, for every role, field and
-page, with the same rows in the access record; any other selection goes the Python way. (On
-SQLite both queries take the Python path.)"""
+observations query), or on SQLite by Python from the Python path's rows (hub.query.nodes_py),
+answer exactly what GraphQL's own completion answers, for every role, field and page, with
+the same rows in the access record; any other selection goes the Python way."""
 
 from typing import Any
 
@@ -9,7 +9,7 @@ import pytest
 from strawberry.types.nodes import SelectedField
 
 from hub.models.enums import Role
-from hub.query import nodes_json
+from hub.query import nodes_json, nodes_py
 from hub.query.nodes_json import Shape, shape_of
 from tests.audit.helpers import last_record
 from tests.support import World
@@ -48,13 +48,23 @@ def _key(touch: dict[str, Any]) -> tuple[Any, ...]:
 async def _both_ways(
     world: World, role: Any, variables: dict[str, Any], query: str = QUERY
 ) -> dict[str, Any]:
-    with world.statements.counting() as counter:
+    in_python: list[nodes_py.WrittenPage | None] = []
+
+    def spied(*args: Any) -> nodes_py.WrittenPage | None:
+        in_python.append(page_in_python(*args))
+        return in_python[-1]
+
+    page_in_python = nodes_py.page
+    with world.statements.counting() as counter, pytest.MonkeyPatch.context() as patched:
+        patched.setattr(nodes_py, "page", spied)
         written = await world.graphql(role, query % f"nodes {{ {NODES} }}", variables)
-    written_statements = list(counter.statements)  # the counter is the world's: it starts over
-    written_lookups = counter.version_lookups
-    written_touches = (await last_record(world.engine)).touched or []
-    with world.statements.counting() as counter:
-        python = await world.graphql(role, query % f"nodes: nodes {{ {NODES} }}", variables)
+        written_in_python = list(in_python)
+        in_python.clear()
+        written_statements = list(counter.statements)  # the world's counter: it starts over
+        written_lookups = counter.version_lookups
+        written_touches = (await last_record(world.engine)).touched or []
+        with world.statements.counting() as counter:
+            python = await world.graphql(role, query % f"nodes: nodes {{ {NODES} }}", variables)
     python_touches = (await last_record(world.engine)).touched or []
     assert "errors" not in written, (role, written)
     assert written == python, role
@@ -65,6 +75,10 @@ async def _both_ways(
     expected = 1 if world.backend == "postgresql" else 0
     assert _written(written_statements) == expected
     assert _written(counter.statements) == 0
+    assert not in_python  # the alias: completed by GraphQL
+    if not expected:  # SQLite: every page written by Python, none left to GraphQL
+        assert written_in_python
+        assert None not in written_in_python
     if expected:  # the written statement names the agreement versions: none looked up apart
         assert written_lookups == 0
     return written
@@ -149,4 +163,4 @@ async def test_the_shape_is_made_once_per_request(
     variables = {"region": REGIONS[0], "from": "2008-01-01", "first": 3}
     body = await world.graphql(Role.RIEP_ANALYST, QUERY % f"nodes {{ {NODES} }}", variables)
     assert len(body["data"]["region"]["authorities"]) > 1
-    assert len(made) == (1 if world.backend == "postgresql" else 0)
+    assert len(made) == 1
