@@ -9,7 +9,8 @@ fields and an indicator each: completing them in Python took longer than finding
 
 The same holds for a page of Query.observations. Only a connection asking for `nodes` once, of
 the plain fields below (see hub.query.written), and perhaps `pageInfo`, takes this way;
-`edges`, anything else, and SQLite take the Python path.
+`edges` and anything else take the Python path. SQLite cannot write these lists in order;
+it writes the same selections in Python instead (hub.query.nodes_py).
 
 Each statement is built once for each shape of request (hub.query.bound).
 """
