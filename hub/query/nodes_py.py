@@ -4,7 +4,8 @@
 The rows are the Python path's own (hub.query.performance, noted for the access record there);
 only the completion differs: a page asking for the plain fields hub.query.nodes_json answers
 is turned into JSON here, node by node, instead of field by field through GraphQL. A region's
-panel as objects is 2,720 nodes, and completing them took about half its time on SQLite.
+panel as objects is 2,720 nodes: on SQLite this took a tenth off its time (docs/performance.md,
+decision 52).
 Each value is what GraphQL would send: IDs as strings, dates as ISO dates, enums by name.
 """
 
