@@ -17,6 +17,7 @@ import orjson
 from sqlalchemy import Row
 
 from hub.query.nodes_json import Shape, WrittenPage
+from hub.query.written import AUTHORITY_COLUMNS, INDICATOR_COLUMNS, column_readers
 
 Value = Callable[[Any], Any]
 
@@ -57,21 +58,12 @@ NODE_VALUES: dict[str, Value] = {
     "__typename": _constant("Observation"),
 }
 INDICATOR_VALUES: dict[str, Value] = {
-    "code": lambda i: i.code,
-    "title": lambda i: i.title,
-    "unit": lambda i: i.unit,
+    **column_readers(INDICATOR_COLUMNS),
     "polarity": lambda i: i.polarity.upper(),
-    "themeCode": lambda i: i.theme_code,
-    "isDemo": lambda i: i.is_demo,
     "__typename": _constant("Indicator"),
 }
 AUTHORITY_VALUES: dict[str, Value] = {
-    "gssCode": lambda a: a.gss_code,
-    "code": lambda a: a.code,
-    "snac": lambda a: a.snac,
-    "name": lambda a: a.name,
-    "shortName": lambda a: a.short_name,
-    "type": lambda a: a.type,
+    **column_readers(AUTHORITY_COLUMNS),
     "__typename": _constant("Authority"),
 }
 

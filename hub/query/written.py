@@ -9,6 +9,7 @@ Python path, which answers every selection.
 
 from collections import Counter
 from collections.abc import Callable, Sequence
+from operator import attrgetter
 from typing import Any
 
 import orjson
@@ -38,24 +39,40 @@ def typename(name: str) -> Column:
     return lambda _row: cast(constant(_checked(name)), Text)
 
 
+# GraphQL field -> the column it shows as stored, of an indicator's and an authority's row:
+# read alike from a table's columns (the SQL that writes the JSON here) and from a fetched row
+# (the JSON hub.query.nodes_py writes in Python).
+INDICATOR_COLUMNS = {
+    "code": "code",
+    "title": "title",
+    "unit": "unit",
+    "themeCode": "theme_code",
+    "isDemo": "is_demo",
+}
+AUTHORITY_COLUMNS = {
+    "gssCode": "gss_code",
+    "code": "code",
+    "snac": "snac",
+    "name": "name",
+    "shortName": "short_name",
+    "type": "type",
+}
+
+
+def column_readers(columns: dict[str, str]) -> dict[str, Callable[[Any], Any]]:
+    """Each field's reader of its column, from a table's columns or from a row."""
+    return {field: attrgetter(column) for field, column in columns.items()}
+
+
 # GraphQL field of Indicator -> its value, from the indicator's row
 INDICATOR_FIELDS: dict[str, Column] = {
-    "code": lambda i: i.code,
-    "title": lambda i: i.title,
-    "unit": lambda i: i.unit,
+    **column_readers(INDICATOR_COLUMNS),
     "polarity": lambda i: func.upper(i.polarity),
-    "themeCode": lambda i: i.theme_code,
-    "isDemo": lambda i: i.is_demo,
     TYPENAME: typename("Indicator"),
 }
 # GraphQL field of Authority -> its value, from the authority's row
 AUTHORITY_FIELDS: dict[str, Column] = {
-    "gssCode": lambda a: a.gss_code,
-    "code": lambda a: a.code,
-    "snac": lambda a: a.snac,
-    "name": lambda a: a.name,
-    "shortName": lambda a: a.short_name,
-    "type": lambda a: a.type,
+    **column_readers(AUTHORITY_COLUMNS),
     TYPENAME: typename("Authority"),
 }
 
