@@ -97,6 +97,11 @@ class Authorizer:
             raise RuntimeError(f"no policies found in {policy_dir}")
         self._oso.load_files(files)
         self._decisions: dict[tuple[Any, ...], RowDecision] = {}
+        # Equal decisions as one object. Compiled SQL is cached under the decision, and a
+        # lookup under an equal but distinct one (another principal of the same organisation
+        # and role) compares the whole tree, about a quarter of a millisecond each time, where
+        # the same object compares at once.
+        self._shared: dict[RowDecision, RowDecision] = {}
         self._purposes: dict[AuthenticatedPrincipal, str | None] = {}
 
     def is_allowed(self, actor: AuthenticatedPrincipal, action: str, resource: object) -> bool:
@@ -157,6 +162,8 @@ class Authorizer:
         decision = RowDecision(tuple(self._alternatives(actor, action, request, row_class)))
         if len(self._decisions) > 4096:
             self._decisions.clear()
+            self._shared.clear()
+        decision = self._shared.setdefault(decision, decision)
         self._decisions[key] = decision
         return decision
 
