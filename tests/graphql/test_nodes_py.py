@@ -4,7 +4,7 @@ a value GraphQL's Float cannot send, and a reference row this request did not re
 import math
 from datetime import date
 from types import SimpleNamespace
-from typing import Any
+from typing import Any, NamedTuple
 
 import orjson
 import pytest
@@ -16,10 +16,18 @@ SHAPE = Shape(("id", "value", "status", "indicator"), ("code",), ())
 INDICATORS = {7: SimpleNamespace(code="NI1")}
 
 
+class _Row(NamedTuple):
+    """Like the rows the Python path reads: named columns, also read by position."""
+
+    id: int
+    value: Any
+    status: str
+    indicator_id: int
+    period_start: date
+
+
 def _row(value: Any, indicator_id: int = 7) -> Any:
-    return SimpleNamespace(
-        id=3, value=value, status="final", indicator_id=indicator_id, period_start=date(2009, 4, 1)
-    )
+    return _Row(3, value, "final", indicator_id, date(2009, 4, 1))
 
 
 def test_a_plain_page_is_written_in_the_selection_order() -> None:
