@@ -89,15 +89,19 @@ class Loaders:
         return self._get(("authorities_of_region", type_), load)
 
     def observations_of_authority(
-        self, f: performance.ObservationFilter, page: PageRequest
+        self,
+        f: performance.ObservationFilter,
+        page: PageRequest,
+        columns: performance.Columns = None,
     ) -> DataLoader[Any, Any]:
         async def load(ids: list[int]) -> list[Page[Row[Any]]]:
-            pages = await performance.observations_of_authorities(self._reader, ids, f, page)
+            reader = self._reader
+            pages = await performance.observations_of_authorities(reader, ids, f, page, columns)
             rows = [row for found in pages.values() for row in found.rows]
             await self.know(reference.INDICATOR, (r.indicator_id for r in rows))
             return [pages.get(i, NO_PAGE) for i in ids]
 
-        return self._get(("observations_of_authority", f, page), load)
+        return self._get(("observations_of_authority", f, page, columns), load)
 
     def written_observations_of_authority(
         self, f: performance.ObservationFilter, page: PageRequest, shape: nodes_json.Shape

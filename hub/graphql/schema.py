@@ -190,11 +190,12 @@ class CoreQuery:
             if shape is not None:  # PostgreSQL writes the JSON of the page's nodes
                 found_page = await nodes_json.of_filter(reader, filter.to_query(), page, shape)
                 return written_connection("observation", found_page)
-        found = await performance.observations(reader, filter.to_query(), page)
+        shape = once(info, nodes_json.shape_of)
+        columns = None if shape is None else nodes_py.columns(shape)
+        found = await performance.observations(reader, filter.to_query(), page, columns)
         loaders = info.context.loaders
         if selects(info, "nodes", "authority"):  # one statement, not an awaitable per node
             await loaders.know(reference.AUTHORITY, (r.authority_id for r in found.rows))
-        shape = once(info, nodes_json.shape_of)
         if shape is not None:  # the same selection, written in Python (SQLite)
             if "indicator" in shape.fields:
                 await loaders.know(reference.INDICATOR, (r.indicator_id for r in found.rows))

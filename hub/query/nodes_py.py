@@ -22,27 +22,10 @@ from hub.query.nodes_json import Shape, WrittenPage
 from hub.query.written import AUTHORITY_COLUMNS, INDICATOR_COLUMNS, column_readers
 
 Value = Callable[[Any], Any]
-# A row's columns are read by position: a page is thousands of rows, and reading a Row's
-# column by name costs ten times as much (a tenth of SQLite's panel). Each field's maker is
-# given `at`, the reader of a named column of this page's rows.
-At = Callable[[str], Value]
-Maker = Callable[[At], Value]
 
 
 class Unanswerable(Exception):
     """A node needs what only the Python path answers (it says why)."""
-
-
-def _as_is(column: str) -> Maker:
-    return lambda at: at(column)
-
-
-def _then(column: str, then: Value) -> Maker:
-    def make(at: At) -> Value:
-        read = at(column)
-        return lambda row: then(read(row))
-
-    return make
 
 
 def _float(found: Any) -> float | None:
@@ -52,21 +35,33 @@ def _float(found: Any) -> float | None:
     raise Unanswerable("not a finite float")
 
 
-def _constant(value: str) -> Maker:
-    return lambda _at: lambda _row: value
+def _same(found: Any) -> Any:
+    return found
 
 
-# GraphQL field -> the maker of its value, from an observation's row
-NODE_VALUES: dict[str, Maker] = {
-    "id": _then("id", str),
-    "period": _as_is("period"),
-    "periodStart": _then("period_start", date.isoformat),
-    "periodEnd": _then("period_end", date.isoformat),
-    "value": _then("value", _float),
-    "target": _then("target", _float),
-    "status": _then("status", str.upper),
-    "__typename": _constant("Observation"),
+# GraphQL field of Observation -> the column it shows and how GraphQL sends its value
+NODE_COLUMNS: dict[str, tuple[str, Value]] = {
+    "id": ("id", str),
+    "period": ("period", _same),
+    "periodStart": ("period_start", date.isoformat),
+    "periodEnd": ("period_end", date.isoformat),
+    "value": ("value", _float),
+    "target": ("target", _float),
+    "status": ("status", str.upper),
+    "indicator": ("indicator_id", _same),  # the nested object is looked up by its id
+    "authority": ("authority_id", _same),
 }
+# Read whatever the selection: the page's keys, and what the access record counts.
+_ALWAYS = ("id", "authority_id", "source_id", "indicator_id")
+
+
+def columns(shape: Shape) -> frozenset[str]:
+    """The observation columns a page of `shape` needs, as the Python path reads them: only
+    these, since each column more costs its conversion on every row (a panel's dates and
+    times took a fifth of its time on SQLite)."""
+    return frozenset((*_ALWAYS, *(NODE_COLUMNS[f][0] for f in shape.fields if f in NODE_COLUMNS)))
+
+
 # GraphQL field -> its value, from an indicator's or an authority's row (a few a page)
 INDICATOR_VALUES: dict[str, Value] = {
     **column_readers(INDICATOR_COLUMNS),
@@ -112,16 +107,18 @@ def page(
         "indicator": _Objects(indicators, shape.indicator, INDICATOR_VALUES),
         "authority": _Objects(authorities, shape.authority, AUTHORITY_VALUES),
     }
-    by_id = {"indicator": "indicator_id", "authority": "authority_id"}
+    # Columns by position: a page is thousands of rows, and a Row's column read by name
+    # costs ten times as much (a tenth of SQLite's panel).
     position = {name: n for n, name in enumerate(rows[0]._fields)}
-
-    def at(column: str) -> Value:
-        return itemgetter(position[column])
-
-    values = [
-        (n, NODE_VALUES[n](at)) if n not in nested else (n, _lookup(nested[n], at(by_id[n])))
-        for n in shape.fields
-    ]
+    values: list[tuple[str, Value]] = []
+    for name in shape.fields:
+        if name == "__typename":
+            values.append((name, _observation_typename))
+            continue
+        column, sent = NODE_COLUMNS[name]
+        if name in nested:
+            sent = nested[name].__getitem__
+        values.append((name, _composed(sent, itemgetter(position[column]))))
     try:
         nodes = [{name: value(row) for name, value in values} for row in rows]
     except Unanswerable:
@@ -129,5 +126,11 @@ def page(
     return WrittenPage(orjson.dumps(nodes).decode(), rows[-1].id, has_next)
 
 
-def _lookup(objects: _Objects, read: Value) -> Value:
-    return lambda row: objects[read(row)]
+def _observation_typename(_row: Any) -> str:
+    return "Observation"
+
+
+def _composed(sent: Value, read: Value) -> Value:
+    if sent is _same:
+        return read
+    return lambda row: sent(read(row))

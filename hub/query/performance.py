@@ -50,6 +50,15 @@ OBSERVATION_NODE = [
     for c in OBSERVATION.columns
     if c.name not in _NOT_SERVED
 ]
+Columns = frozenset[str] | None  # the observation columns to read (None: every one served)
+
+
+def observation_node(columns: Columns) -> list[ColumnElement[Any]]:
+    """The columns of an observation to read: those named, or every one served. A page whose
+    selection is known (hub.query.nodes_py.columns) reads only what it shows."""
+    if columns is None:
+        return OBSERVATION_NODE
+    return [c for c in OBSERVATION_NODE if c.key in columns]
 
 
 @dataclass(frozen=True, slots=True)
@@ -132,8 +141,10 @@ def observation_conditions(
     return conditions
 
 
-async def observations(reader: Reader, f: ObservationFilter, page: PageRequest) -> Page[Row[Any]]:
-    stmt = select(*OBSERVATION_NODE).where(*observation_conditions(reader, f))
+async def observations(
+    reader: Reader, f: ObservationFilter, page: PageRequest, columns: Columns = None
+) -> Page[Row[Any]]:
+    stmt = select(*observation_node(columns)).where(*observation_conditions(reader, f))
     stmt = reader.with_versions(Kind.OBSERVATION, OBSERVATION, stmt)
     return await reader.page_of_records(
         Kind.OBSERVATION, keyset(stmt, OBSERVATION.c.id, page), page
@@ -157,12 +168,16 @@ def _per_parent(
 
 
 async def observations_of_authorities(
-    reader: Reader, authority_ids: Sequence[int], f: ObservationFilter, page: PageRequest
+    reader: Reader,
+    authority_ids: Sequence[int],
+    f: ObservationFilter,
+    page: PageRequest,
+    columns: Columns = None,
 ) -> dict[int, Page[Row[Any]]]:
     """Observations of many authorities at once, a page each (absent: none); only the rows
     sent are noted, not each page's look-ahead row."""
     conditions = observation_conditions(reader, f)
-    stmt = select(*OBSERVATION_NODE).where(
+    stmt = select(*observation_node(columns)).where(
         OBSERVATION.c.authority_id.in_(authority_ids), *conditions
     )
     stmt = reader.with_versions(Kind.OBSERVATION, OBSERVATION, stmt)

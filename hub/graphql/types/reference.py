@@ -117,8 +117,9 @@ class Authority:
             if shape is not None:  # PostgreSQL writes the JSON of the page's nodes
                 loader = loaders.written_observations_of_authority(f, page, shape)
                 return written_connection("observation", await loader.load(self.id))
-        found = await loaders.observations_of_authority(f, page).load(self.id)
         shape = once(info, nodes_json.shape_of)
+        columns = None if shape is None else nodes_py.columns(shape)
+        found = await loaders.observations_of_authority(f, page, columns).load(self.id)
         if shape is not None:  # the same selection, written in Python (SQLite)
             read = loaders.known(reference.INDICATOR)
             done = nodes_py.page(found.rows, found.has_next, shape, read, {self.id: self})
