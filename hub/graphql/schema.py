@@ -191,7 +191,7 @@ class CoreQuery:
                 found_page = await nodes_json.of_filter(reader, filter.to_query(), page, shape)
                 return written_connection("observation", found_page)
         shape = once(info, nodes_json.shape_of)
-        columns = None if shape is None else nodes_py.columns(shape)
+        columns = None if shape is None else nodes_json.columns(shape)
         found = await performance.observations(reader, filter.to_query(), page, columns)
         loaders = info.context.loaders
         if selects(info, "nodes", "authority"):  # one statement, not an awaitable per node

@@ -28,9 +28,9 @@ from hub.query import bound, written
 from hub.query.pages import PageRequest
 from hub.query.performance import (
     OBSERVATION,
-    OBSERVATION_NODE,
     ObservationFilter,
     observation_conditions,
+    observation_node,
 )
 from hub.query.reader import Reader
 from hub.query.reference import AUTHORITY, INDICATOR
@@ -48,6 +48,20 @@ NODE_FIELDS: dict[str, Column] = {
     written.TYPENAME: written.typename("Observation"),
 }
 _CONNECTION_FIELDS = {"nodes", "pageInfo", written.TYPENAME}  # the last two answered as usual
+# GraphQL field of Observation -> the observation column it shows (a nested object: its id)
+NODE_COLUMNS = {
+    "id": "id",
+    "period": "period",
+    "periodStart": "period_start",
+    "periodEnd": "period_end",
+    "value": "value",
+    "target": "target",
+    "status": "status",
+    "indicator": "indicator_id",
+    "authority": "authority_id",
+}
+# Read whatever the selection: the page's keys, and what the access record counts.
+_KEYS = ("id", "authority_id", "source_id", "indicator_id")
 
 
 @dataclass(frozen=True, slots=True)
@@ -67,6 +81,14 @@ class WrittenPage:
 
 
 NO_PAGE = WrittenPage("[]", None, False)
+
+
+def columns(shape: Shape) -> frozenset[str]:
+    """The observation columns a page of `shape` reads (here, and on SQLite in the Python
+    path): only these, since each column more is carried through the ranking, and on SQLite
+    converted, on every row (a panel's dates and times: 0.6 of PostgreSQL's 8 ms statement,
+    a fifth of SQLite's whole request)."""
+    return frozenset((*_KEYS, *(NODE_COLUMNS[f] for f in shape.fields if f in NODE_COLUMNS)))
 
 
 def shape_of(field: SelectedField) -> Shape | None:
@@ -145,7 +167,7 @@ def _page_values(page: PageRequest) -> dict[str, Any]:
 def _per_authority(reader: Reader, f: ObservationFilter, shape: Shape, after: bool) -> Select[Any]:
     o = OBSERVATION
     rank = func.row_number().over(partition_by=o.c.authority_id, order_by=o.c.id)
-    numbered = select(*OBSERVATION_NODE, rank.label("rank")).where(
+    numbered = select(*observation_node(columns(shape)), rank.label("rank")).where(
         o.c.authority_id.in_(bound.param("authority_ids", expanding=True)),
         *observation_conditions(reader, f, bound=True),
     )
@@ -156,7 +178,7 @@ def _in_all(reader: Reader, f: ObservationFilter, shape: Shape, after: bool) -> 
     o = OBSERVATION
     rank = func.row_number().over(order_by=o.c.id)
     numbered = (
-        select(*OBSERVATION_NODE, rank.label("rank"))
+        select(*observation_node(columns(shape)), rank.label("rank"))
         .where(*observation_conditions(reader, f, bound=True))
         .order_by(o.c.id)
         .limit(_READ)  # the keyset index stops the scan there

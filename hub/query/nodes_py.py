@@ -18,7 +18,7 @@ from typing import Any
 import orjson
 from sqlalchemy import Row
 
-from hub.query.nodes_json import Shape, WrittenPage
+from hub.query.nodes_json import NODE_COLUMNS, Shape, WrittenPage
 from hub.query.written import AUTHORITY_COLUMNS, INDICATOR_COLUMNS, column_readers
 
 Value = Callable[[Any], Any]
@@ -39,29 +39,18 @@ def _same(found: Any) -> Any:
     return found
 
 
-# GraphQL field of Observation -> the column it shows and how GraphQL sends its value
-NODE_COLUMNS: dict[str, tuple[str, Value]] = {
-    "id": ("id", str),
-    "period": ("period", _same),
-    "periodStart": ("period_start", date.isoformat),
-    "periodEnd": ("period_end", date.isoformat),
-    "value": ("value", _float),
-    "target": ("target", _float),
-    "status": ("status", str.upper),
-    "indicator": ("indicator_id", _same),  # the nested object is looked up by its id
-    "authority": ("authority_id", _same),
+# GraphQL field of Observation -> how GraphQL sends the value of its column (NODE_COLUMNS)
+NODE_SENT: dict[str, Value] = {
+    "id": str,
+    "period": _same,
+    "periodStart": date.isoformat,
+    "periodEnd": date.isoformat,
+    "value": _float,
+    "target": _float,
+    "status": str.upper,
+    "indicator": _same,  # the nested object is looked up by its id
+    "authority": _same,
 }
-# Read whatever the selection: the page's keys, and what the access record counts.
-_ALWAYS = ("id", "authority_id", "source_id", "indicator_id")
-
-
-def columns(shape: Shape) -> frozenset[str]:
-    """The observation columns a page of `shape` needs, as the Python path reads them: only
-    these, since each column more costs its conversion on every row (a panel's dates and
-    times took a fifth of its time on SQLite)."""
-    return frozenset((*_ALWAYS, *(NODE_COLUMNS[f][0] for f in shape.fields if f in NODE_COLUMNS)))
-
-
 # GraphQL field -> its value, from an indicator's or an authority's row (a few a page)
 INDICATOR_VALUES: dict[str, Value] = {
     **column_readers(INDICATOR_COLUMNS),
@@ -115,7 +104,7 @@ def page(
         if name == "__typename":
             values.append((name, _observation_typename))
             continue
-        column, sent = NODE_COLUMNS[name]
+        column, sent = NODE_COLUMNS[name], NODE_SENT[name]
         if name in nested:
             sent = nested[name].__getitem__
         values.append((name, _composed(sent, itemgetter(position[column]))))

@@ -55,7 +55,7 @@ Columns = frozenset[str] | None  # the observation columns to read (None: every 
 
 def observation_node(columns: Columns) -> list[ColumnElement[Any]]:
     """The columns of an observation to read: those named, or every one served. A page whose
-    selection is known (hub.query.nodes_py.columns) reads only what it shows."""
+    selection is known (hub.query.nodes_json.columns) reads only what it shows."""
     if columns is None:
         return OBSERVATION_NODE
     return [c for c in OBSERVATION_NODE if c.key in columns]

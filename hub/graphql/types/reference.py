@@ -118,7 +118,7 @@ class Authority:
                 loader = loaders.written_observations_of_authority(f, page, shape)
                 return written_connection("observation", await loader.load(self.id))
         shape = once(info, nodes_json.shape_of)
-        columns = None if shape is None else nodes_py.columns(shape)
+        columns = None if shape is None else nodes_json.columns(shape)
         found = await loaders.observations_of_authority(f, page, columns).load(self.id)
         if shape is not None:  # the same selection, written in Python (SQLite)
             read = loaders.known(reference.INDICATOR)
