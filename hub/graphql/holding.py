@@ -1,4 +1,5 @@
-"""A GraphQL query's reads share one pooled connection (Reader.holding), and the agreement
+"""A GraphQL query's reads share one pooled connection (Reader.holding; a sibling field's read
+that finds it busy may run beside it on another the pool lends at once), and the agreement
 versions its access record names are looked up on that connection before it goes back.
 
 Only queries: a mutation writes through connections of its own, and a pool full of requests
