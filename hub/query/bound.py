@@ -12,7 +12,7 @@ from collections.abc import Mapping
 from dataclasses import fields
 from typing import Any
 
-from sqlalchemy import BindParameter, Integer, bindparam
+from sqlalchemy import ARRAY, BindParameter, ColumnElement, Integer, any_, bindparam
 from sqlalchemy.types import TypeEngine
 
 from hub.memo import Memo
@@ -21,11 +21,23 @@ _PREFIX = "w_"  # apart from the anonymous parameters SQLAlchemy names (param_1,
 BUILT = Memo(512)  # statements, by what shapes them
 
 
-def param(
-    name: str, *, expanding: bool = False, type_: TypeEngine[Any] | None = None
-) -> BindParameter[Any]:
+def param(name: str, *, type_: TypeEngine[Any] | None = None) -> BindParameter[Any]:
     """The named parameter `name` (a filter's field, or a name `values` is given)."""
-    return bindparam(_PREFIX + name, expanding=expanding, type_=type_, required=True)
+    return bindparam(_PREFIX + name, type_=type_, required=True)
+
+
+def listed(name: str, item: TypeEngine[Any]) -> BindParameter[Any]:
+    """A parameter holding a list (ids, codes), given as one array: these statements run on
+    PostgreSQL alone (the written paths), where a list rendered as `IN (...)` made SQLAlchemy
+    rewrite the statement on every run and the driver prepare one per length of list."""
+    return param(name, type_=ARRAY(item))
+
+
+def among(column: ColumnElement[Any], values: Any) -> ColumnElement[bool]:
+    """`column` is one of `values`: a `listed` parameter, or a list of values."""
+    if isinstance(values, BindParameter):
+        return column == any_(values)
+    return column.in_(values)
 
 
 def count(name: str) -> BindParameter[int]:

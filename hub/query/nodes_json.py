@@ -20,7 +20,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import CTE, ColumnElement, Select, Text, cast, func, select, true
+from sqlalchemy import CTE, ColumnElement, Integer, Select, Text, cast, func, select, true
 from strawberry.types.nodes import SelectedField
 
 from hub.authz import Kind
@@ -168,7 +168,7 @@ def _per_authority(reader: Reader, f: ObservationFilter, shape: Shape, after: bo
     o = OBSERVATION
     rank = func.row_number().over(partition_by=o.c.authority_id, order_by=o.c.id)
     numbered = select(*observation_node(columns(shape)), rank.label("rank")).where(
-        o.c.authority_id.in_(bound.param("authority_ids", expanding=True)),
+        bound.among(o.c.authority_id, bound.listed("authority_ids", Integer())),
         *observation_conditions(reader, f, bound=True),
     )
     return _statement(reader, _ranked(numbered, after), shape, per_authority=True)

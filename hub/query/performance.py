@@ -23,7 +23,7 @@ from hub.models import (
     Observation,
     Region,
 )
-from hub.query.bound import param
+from hub.query.bound import among, listed, param
 from hub.query.pages import Page, PageRequest, keyset, to_page
 from hub.query.reader import Reader
 
@@ -88,7 +88,7 @@ def _authority_conditions(
     parameters), as subqueries."""
     conditions: list[ColumnElement[bool]] = []
     if codes is not None:
-        by_code = _AUTHORITY.c.gss_code.in_(codes) | _AUTHORITY.c.code.in_(codes)
+        by_code = among(_AUTHORITY.c.gss_code, codes) | among(_AUTHORITY.c.code, codes)
         conditions.append(column.in_(select(_AUTHORITY.c.id).where(by_code)))
     if region is not None:
         in_region = (
@@ -120,7 +120,7 @@ def observation_conditions(
         given = getattr(f, name)
         if not bound or given is None:
             return given
-        return param(name, expanding=isinstance(given, tuple))
+        return listed(name, String()) if isinstance(given, tuple) else param(name)
 
     conditions: list[ColumnElement[bool]] = [
         *current_as_of(OBSERVATION, value("as_of")),
@@ -130,7 +130,7 @@ def observation_conditions(
         OBSERVATION.c.authority_id, value("authorities"), value("region")
     )
     if f.indicators is not None:
-        codes = select(_INDICATOR.c.id).where(_INDICATOR.c.code.in_(value("indicators")))
+        codes = select(_INDICATOR.c.id).where(among(_INDICATOR.c.code, value("indicators")))
         conditions.append(OBSERVATION.c.indicator_id.in_(codes))
     if f.period_from is not None:
         conditions.append(OBSERVATION.c.period_start >= value("period_from"))

@@ -11,10 +11,10 @@ from dataclasses import dataclass
 from typing import Any
 
 from graphql import GraphQLError
-from sqlalchemy import Column, Select, select
+from sqlalchemy import Column, Integer, Select, select
 
 from hub.authz import Kind
-from hub.query.bound import count, fields_of, param, values
+from hub.query.bound import among, count, fields_of, listed, values
 from hub.query.performance import (
     OBSERVATION,
     ObservationFilter,
@@ -69,7 +69,7 @@ def chosen_rows(
     (hub.query.bound), whose values `chosen_values` gives."""
     o = OBSERVATION
     bound = authority_ids is None
-    ids: Any = param("authority_ids", expanding=True) if bound else authority_ids
+    ids: Any = listed("authority_ids", Integer()) if bound else authority_ids
     limit: Any = count("limit") if bound else MAX_SERIES_VALUES + 1
     return (
         select(
@@ -83,7 +83,7 @@ def chosen_rows(
             as_stored(o.c.status),
             *more,
         )
-        .where(o.c.authority_id.in_(ids), *observation_conditions(reader, f, bound=bound))
+        .where(among(o.c.authority_id, ids), *observation_conditions(reader, f, bound=bound))
         .order_by(o.c.authority_id, o.c.indicator_id, o.c.period_start, o.c.id)
         .limit(limit)
     )

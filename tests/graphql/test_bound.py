@@ -68,6 +68,21 @@ async def test_each_request_gets_its_own_values(
     assert (len(pages), len(lists)) == (built, built)
 
 
+async def test_the_statement_sent_is_the_same_whatever_the_lists_hold(world: World) -> None:
+    """Lists (authority ids, indicator codes) go as array values, not as one parameter per
+    item: the driver prepares one statement for every region and choice of indicators."""
+    if world.backend != "postgresql":
+        pytest.skip("only PostgreSQL writes these lists (SQLite takes the Python path)")
+    sent: list[set[str]] = []
+    for variables in ASKED:  # other regions (other numbers of authorities), other codes
+        with world.statements.counting() as counter:
+            written = await world.graphql(Role.IDEA_ANALYST, WRITTEN, variables)
+        assert "errors" not in written, written
+        sent.append({s for s in counter.statements if "string_agg" in s})
+    assert len(sent[0]) == 2  # the pages and the series
+    assert sent[0] == sent[1] == sent[2]
+
+
 async def test_a_parameter_without_a_value_is_an_error(world: World) -> None:
     stmt = select(REGION.c.id).where(REGION.c.code == bound.param("region"))
     async with world.engine.connect() as connection:
