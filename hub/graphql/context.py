@@ -43,12 +43,16 @@ HubInfo = Info[Context, None]
 T = TypeVar("T")
 
 
-def once(info: Info, of_selection: Callable[[SelectedField], T]) -> T:
+def once(info: Info, of_selection: Callable[[SelectedField], T | None]) -> T | None:
     """`of_selection` of the field being resolved, made once per request for each place in the
     query: a region's 34 authorities resolve the same `series` field, and strawberry builds
     `selected_fields` anew on every call. The result must depend on the selection's syntax
-    alone (no variables), as a written path's shape does."""
+    alone (no variables), as a written path's shape does. None, without asking, for a field
+    asked more than once in the same place: GraphQL answers the copies' selections merged,
+    and a shape made of one copy would leave out (or not read the columns of) the others."""
     nodes = info._raw_info.field_nodes
+    if len(nodes) > 1:
+        return None
     key = (id(nodes[0]), of_selection)
     seen = info.context._seen.get(key)
     if seen is not None and seen[0] is nodes[0]:  # the node is kept: its id is not reused
