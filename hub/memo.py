@@ -25,3 +25,7 @@ class Memo:
             self._held.clear()
         self._held[key] = made = build()
         return made
+
+    def clear(self) -> None:
+        """Forget everything built (a test that changes how things are built)."""
+        self._held.clear()

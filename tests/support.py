@@ -152,3 +152,26 @@ class World:
             )
         body: dict[str, Any] = response.json()
         return body
+
+    async def every_page(
+        self,
+        role: Role | None,
+        query: str,
+        field: str,
+        variables: dict[str, Any],
+        *,
+        token: str | None = None,
+    ) -> list[dict[str, Any]]:
+        """The nodes of every page of the connection `field`, following its cursors (`query`
+        takes them as `$after`)."""
+        found: list[dict[str, Any]] = []
+        after = None
+        for _ in range(1000):
+            body = await self.graphql(role, query, {**variables, "after": after}, token=token)
+            assert "errors" not in body, body
+            page = body["data"][field]
+            found += page["nodes"]
+            if not page["pageInfo"]["hasNextPage"]:
+                return found
+            after = page["pageInfo"]["endCursor"]
+        raise AssertionError(f"{field}: more than 1000 pages")

@@ -26,16 +26,19 @@ def param(name: str, *, type_: TypeEngine[Any] | None = None) -> BindParameter[A
     return bindparam(_PREFIX + name, type_=type_, required=True)
 
 
-def listed(name: str, item: TypeEngine[Any]) -> BindParameter[Any]:
-    """A parameter holding a list (ids, codes), given as one array: these statements run on
-    PostgreSQL alone (the written paths), where a list rendered as `IN (...)` made SQLAlchemy
-    rewrite the statement on every run and the driver prepare one per length of list."""
-    return param(name, type_=ARRAY(item))
+def listed(name: str, item: TypeEngine[Any], *, array: bool = True) -> BindParameter[Any]:
+    """A parameter holding a list (ids, codes), given as one array on PostgreSQL, where a list
+    rendered as `IN (...)` made SQLAlchemy rewrite the statement on every run and the driver
+    prepare one per length of list. SQLite has no arrays: `array=False` gives a parameter
+    rendered as `IN (?, ?, ...)` when the statement runs."""
+    if array:
+        return param(name, type_=ARRAY(item))
+    return bindparam(_PREFIX + name, type_=item, expanding=True, required=True)
 
 
 def among(column: ColumnElement[Any], values: Any) -> ColumnElement[bool]:
     """`column` is one of `values`: a `listed` parameter, or a list of values."""
-    if isinstance(values, BindParameter):
+    if isinstance(values, BindParameter) and not values.expanding:
         return column == any_(values)
     return column.in_(values)
 

@@ -156,18 +156,24 @@ class Reader:
             by_authority, by_authority.c.authority_id == table.c.authority_id
         )
 
-    async def records(self, kind: Kind, stmt: Executable) -> Sequence[Row[Any]]:
+    async def records(
+        self, kind: Kind, stmt: Executable, params: Mapping[str, Any] | None = None
+    ) -> Sequence[Row[Any]]:
         """Rows of performance records (with authority_id and source_id), noted for the trace."""
-        found = await self.rows(stmt)
+        found = await self.rows(stmt, params)
         self.notes.note(kind, found)
         return found
 
     async def page_of_records(
-        self, kind: Kind, stmt: Executable, page: PageRequest
+        self,
+        kind: Kind,
+        stmt: Executable,
+        page: PageRequest,
+        params: Mapping[str, Any] | None = None,
     ) -> Page[Row[Any]]:
         """A keyset page of records (`stmt` asks for one row more than the page, to learn of a
         next page): only the rows sent are noted, not that look-ahead row."""
-        found = to_page(await self.rows(stmt), page)
+        found = to_page(await self.rows(stmt, params), page)
         self.notes.note(kind, found.rows)
         return found
 

@@ -285,16 +285,7 @@ NORTH_EAST = "E12000001"
 
 
 async def _all(world: World, role: Role, **variables: Any) -> list[dict[str, Any]]:
-    found: list[dict[str, Any]] = []
-    after = None
-    while True:
-        body = await world.graphql(role, LIST, {**variables, "after": after})
-        assert "errors" not in body, body
-        page = body["data"]["agreements"]
-        found += page["nodes"]
-        if not page["pageInfo"]["hasNextPage"]:
-            return found
-        after = page["pageInfo"]["endCursor"]
+    return await world.every_page(role, LIST, "agreements", variables)
 
 
 async def test_who_reads_which_agreements(world: World) -> None:

@@ -54,16 +54,7 @@ async def _raise(world: World, token: str, authority: str = "MDB") -> dict[str, 
 
 
 async def _list(world: World, token: str, **variables: Any) -> list[dict[str, Any]]:
-    found: list[dict[str, Any]] = []
-    after = None
-    while True:
-        body = await world.graphql(None, LIST, {**variables, "after": after}, token=token)
-        assert "errors" not in body, body
-        page = body["data"]["concerns"]
-        found += page["nodes"]
-        if not page["pageInfo"]["hasNextPage"]:
-            return found
-        after = page["pageInfo"]["endCursor"]
+    return await world.every_page(None, LIST, "concerns", variables, token=token)
 
 
 async def _one(world: World, token: str, concern_id: str) -> dict[str, Any]:

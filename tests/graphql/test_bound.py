@@ -95,3 +95,38 @@ async def test_a_parameter_without_a_value_is_an_error(world: World) -> None:
 def test_values_leave_out_what_is_not_set() -> None:
     given = {"codes": ("NI1", "NI2"), "first": 0, "after": None}
     assert bound.values(given) == {"w_codes": ["NI1", "NI2"], "w_first": 0}
+
+
+# The Python path (the alias) of Query.observations, every filter set, paged by cursor.
+PAGED = """query ($filter: ObservationFilter!, $after: String) {
+  observations(filter: $filter, first: 7, after: $after) {
+    pageInfo { hasNextPage endCursor }
+    nodes { id v: value status authority { code } indicator { code } } } }"""
+FILTERS = [  # one shape, other values: authorities by GSS and by three-letter code
+    {"authorities": ["E08000021", "MDB"], "indicators": ["NI1", "NI192"], "status": "FINAL"},
+    {"authorities": ["E06000047"], "indicators": ["NI8"], "status": "FINAL"},
+]
+
+
+async def _all_pages(world: World, f: dict[str, Any]) -> list[dict[str, Any]]:
+    return await world.every_page(Role.IDEA_ANALYST, PAGED, "observations", {"filter": f})
+
+
+async def test_the_python_path_pages_each_request_by_its_own_filter(world: World) -> None:
+    """Statements built once (hub.query.performance) take every filter's values anew: the
+    pages of a filter hold exactly the rows of its authorities asked one at a time."""
+    for f in FILTERS:
+        paged = await _all_pages(world, f)
+        assert paged
+        assert len({n["id"] for n in paged}) == len(paged)  # no row on two pages
+        assert {n["indicator"]["code"] for n in paged} <= set(f["indicators"])
+        assert {n["status"] for n in paged} == {"FINAL"}
+        one_by_one = [
+            n
+            for code in f["authorities"]
+            for n in await _all_pages(world, {**f, "authorities": [code]})
+        ]
+        assert sorted(paged, key=lambda n: int(n["id"])) == sorted(
+            one_by_one, key=lambda n: int(n["id"])
+        )
+    assert len({n["authority"]["code"] for n in await _all_pages(world, FILTERS[0])}) == 2
