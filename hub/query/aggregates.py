@@ -18,6 +18,8 @@ from hub.authz import Action, Kind
 from hub.ingest.periods import PeriodKind, parse_period
 from hub.models import Authority, Indicator, Region
 from hub.models.enums import ObservationStatus, Polarity
+from hub.query.bound import BUILT, param
+from hub.query.bound import values as bound_values
 from hub.query.performance import OBSERVATION
 from hub.query.reader import Reader
 
@@ -104,18 +106,24 @@ def in_period(period: str) -> list[ColumnElement[bool]]:
     also fixes the start date, which the (indicator, period start) index can use; without it a
     summary reads every period of the indicator (40 x more rows for a quarterly one)."""
     where = [OBSERVATION.c.period == period]
+    start = _start_of(period)
+    if start is not None:
+        where.append(OBSERVATION.c.period_start == start)
+    return where
+
+
+def _start_of(period: str) -> date | None:
+    """The start of the period `period` labels, if it is a canonical label."""
     try:
         parsed = parse_period(period, tuple(PeriodKind))
     except ValueError:
-        return where
-    if parsed.label == period:
-        where.append(OBSERVATION.c.period_start == parsed.start)
-    return where
+        return None
+    return parsed.start if parsed.label == period else None
 
 
 def _aggregable(
     reader: Reader,
-    indicator: str,
+    indicator: str | ColumnElement[Any],
     *where: ColumnElement[bool],
     groups: Sequence[ColumnElement[bool]] = (),
 ) -> Select[Any]:
@@ -166,14 +174,37 @@ async def indicator_summary(
     region: str | None = None,
     authority_type: str | None = None,
 ) -> Summary:
-    """Median and quartiles of one indicator and period across the authorities of a group."""
-    groups = []
-    if region is not None:
-        groups.append(Region.code == region)
-    if authority_type is not None:
-        groups.append(Authority.type == authority_type)
-    rows = await reader.rows(_aggregable(reader, indicator, *in_period(period), groups=groups))
+    """Median and quartiles of one indicator and period across the authorities of a group.
+    Built once for each caller's decision and which values are given (hub.query.bound): a
+    national table's statement took about half a millisecond to build and key."""
+    given = {
+        "indicator": indicator,
+        "period": period,
+        "start": _start_of(period),
+        "region": region,
+        "authority_type": authority_type,
+    }
+    decision = reader.gate.decision(Action.AGGREGATE, Kind.OBSERVATION)
+    key = ("indicator_summary", decision, _set(given))
+    stmt = BUILT.get(key, lambda: _summary_statement(reader, _set(given)))
+    rows = await reader.rows(stmt, bound_values(given))
     return summarise([float(r.value) for r in rows])
+
+
+def _set(given: dict[str, Any]) -> tuple[str, ...]:
+    return tuple(name for name, value in given.items() if value is not None)
+
+
+def _summary_statement(reader: Reader, given: tuple[str, ...]) -> Select[Any]:
+    where = [OBSERVATION.c.period == param("period")]
+    if "start" in given:
+        where.append(OBSERVATION.c.period_start == param("start"))
+    groups = []
+    if "region" in given:
+        groups.append(Region.code == param("region"))
+    if "authority_type" in given:
+        groups.append(Authority.type == param("authority_type"))
+    return _aggregable(reader, param("indicator"), *where, groups=groups)
 
 
 def _by_code(code: str) -> ColumnElement[bool]:

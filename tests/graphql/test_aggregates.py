@@ -289,3 +289,17 @@ async def test_an_authority_counts_once_when_two_sources_hold_a_current_value(
     finally:
         async with world.engine.begin() as connection:
             await connection.execute(delete(Observation).where(Observation.id == twin_id))
+
+
+async def test_a_summary_reads_the_period_label_as_stored(world: World) -> None:
+    """Stored labels are canonical: another spelling of a period, or no period at all, finds
+    no value; the canonical label, asked before and after them, finds the same ones (the
+    statement is built once for each set of values given, hub.query.aggregates)."""
+    ask = {"period": "2009-Q1", "region": None}
+    canonical = _data(await world.graphql(Role.IDEA_ANALYST, SUMMARY, ask))["indicatorSummary"]
+    assert canonical["count"] > 0
+    for label in ("2009-q1", "Q1 2009"):
+        other = await world.graphql(Role.IDEA_ANALYST, SUMMARY, {**ask, "period": label})
+        assert _data(other)["indicatorSummary"] == {"count": 0, "median": None}, label
+    again = await world.graphql(Role.IDEA_ANALYST, SUMMARY, ask)
+    assert _data(again)["indicatorSummary"] == canonical
