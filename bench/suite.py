@@ -24,7 +24,7 @@ import sys
 import tempfile
 import time
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import ExitStack, contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -220,48 +220,70 @@ def run_backend(backend: str, args: argparse.Namespace) -> dict[str, Any]:
     url = asyncio.run(workload(backend, args.pg))
     keys = asyncio.run(tokens(url))
     out: dict[str, Any] = {"backend": backend, "load_before": uptime(), "scenarios": {}}
-    found: dict[str, dict[str, Any]] = out["scenarios"]
     env = {"HUB_DATABASE_URL": url, "HUB_LOG_LEVEL": "warning", "BENCH_FLOOR_URL": url}
     # One token makes every request of a scenario: the per-token rate limit still runs, set
     # far above what the machine can serve (at the default, 1,200 a minute with a burst of
     # 200, a fast scenario's 16 clients were refused with 429).
     env |= {"HUB_RATE_LIMIT_PER_MINUTE": "6000000", "HUB_RATE_LIMIT_BURST": "100000"}
-    with server(uvicorn("hub.cli.serve:served_app"), env, "/healthz") as (port, pid):
-        for s in scenarios():
-            print(f"[{backend}] hub {s.name}", flush=True)
-            found.setdefault(s.name, {})["hub"] = _hub(s, port, keys[s.who], args)
-        out["hub_peak_rss_mb"] = round(peak_rss_mb(pid), 1)
-    with server(uvicorn("bench.floor:app"), env, "/") as (port, _pid):
-        for s in scenarios():
-            print(f"[{backend}] floor {s.name}", flush=True)
-            body = floor_variables(s)
-            found[s.name]["floor"] = load(f"http://127.0.0.1:{port}/{s.name}", body, {}, args)
+    _side_by_side(backend, url, env, keys, args, out)
     if backend == "postgresql":
-        apply_rls(url)
-        node = install_peer()
-        peer_env = {"GRAPHILE_ENV": "production", "NODE_ENV": "production"}
-        with server(peer_command(node, url), peer_env, "/graphql") as (port, pid):
-            for s in scenarios():
-                if s.peer_query is None:
-                    continue
-                print(f"[{backend}] peer {s.name}", flush=True)
-                body = {"query": s.peer_query, "variables": s.peer_variables}
-                found[s.name]["peer"] = load(f"http://127.0.0.1:{port}/graphql", body, {}, args)
-            out["peer_peak_rss_mb"] = round(peak_rss_mb(pid), 1)
-        out["processes"] = {}
-        for workers in (1, 2):
-            with server(uvicorn("hub.cli.serve:served_app", workers), env, "/healthz") as (port, _):
-                for s in scenarios():
-                    if s.name in ("panel", "panel_series"):
-                        print(f"[{backend}] {workers} hub process(es) {s.name}", flush=True)
-                        result = _hub(s, port, keys[s.who], args)
-                        out["processes"].setdefault(s.name, {})[str(workers)] = result
+        out["processes"] = _processes(env, keys, args)
     out["load_after"] = uptime()
     if args.ingest:
         ingest = [sys.executable, "bench/ingest_quarter.py", "--backend", backend, "--big-mb", "0"]
         done = subprocess.run(ingest, cwd=ROOT, capture_output=True, text=True, timeout=1200)
         out["ingest"] = done.stdout.strip().splitlines()[-12:]
     return out
+
+
+def _side_by_side(
+    backend: str,
+    url: str,
+    env: dict[str, str],
+    keys: dict[str, str],
+    args: argparse.Namespace,
+    out: dict[str, Any],
+) -> None:
+    """Every scenario on the hub, the floor and (PostgreSQL) the peer, all three serving at
+    once, each scenario on every server before the next: this machine's speed drifts over
+    minutes, and a ratio is fair only between figures taken close together (when each server
+    ran every scenario in turn, a slow spell fell on one server alone)."""
+    found: dict[str, dict[str, Any]] = out["scenarios"]
+    with ExitStack() as servers:
+        hub = servers.enter_context(server(uvicorn("hub.cli.serve:served_app"), env, "/healthz"))
+        floor, _pid = servers.enter_context(server(uvicorn("bench.floor:app"), env, "/"))
+        peer: tuple[int, int] | None = None
+        if backend == "postgresql":
+            apply_rls(url)
+            peer_env = {"GRAPHILE_ENV": "production", "NODE_ENV": "production"}
+            command = peer_command(install_peer(), url)
+            peer = servers.enter_context(server(command, peer_env, "/graphql"))
+        for s in scenarios():
+            print(f"[{backend}] {s.name}", flush=True)
+            found[s.name] = {"hub": _hub(s, hub[0], keys[s.who], args)}
+            found[s.name]["floor"] = load(
+                f"http://127.0.0.1:{floor}/{s.name}", floor_variables(s), {}, args
+            )
+            if peer is not None and s.peer_query is not None:
+                body = {"query": s.peer_query, "variables": s.peer_variables}
+                found[s.name]["peer"] = load(f"http://127.0.0.1:{peer[0]}/graphql", body, {}, args)
+        out["hub_peak_rss_mb"] = round(peak_rss_mb(hub[1]), 1)
+        if peer is not None:
+            out["peer_peak_rss_mb"] = round(peak_rss_mb(peer[1]), 1)
+
+
+def _processes(
+    env: dict[str, str], keys: dict[str, str], args: argparse.Namespace
+) -> dict[str, dict[str, Any]]:
+    """The panel's throughput from one hub process and from two."""
+    found: dict[str, dict[str, Any]] = {}
+    for workers in (1, 2):
+        with server(uvicorn("hub.cli.serve:served_app", workers), env, "/healthz") as (port, _):
+            for s in scenarios():
+                if s.name in ("panel", "panel_series"):
+                    print(f"[postgresql] {workers} hub process(es) {s.name}", flush=True)
+                    found.setdefault(s.name, {})[str(workers)] = _hub(s, port, keys[s.who], args)
+    return found
 
 
 def table(results: list[dict[str, Any]]) -> str:
