@@ -185,13 +185,13 @@ async def indicator_summary(
         "authority_type": authority_type,
     }
     decision = reader.gate.decision(Action.AGGREGATE, Kind.OBSERVATION)
-    key = ("indicator_summary", decision, _set(given))
-    stmt = BUILT.get(key, lambda: _summary_statement(reader, _set(given)))
+    key = ("indicator_summary", decision, _names_given(given))
+    stmt = BUILT.get(key, lambda: _summary_statement(reader, _names_given(given)))
     rows = await reader.rows(stmt, bound_values(given))
     return summarise([float(r.value) for r in rows])
 
 
-def _set(given: dict[str, Any]) -> tuple[str, ...]:
+def _names_given(given: dict[str, Any]) -> tuple[str, ...]:
     return tuple(name for name, value in given.items() if value is not None)
 
 

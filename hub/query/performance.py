@@ -157,7 +157,8 @@ def observation_conditions(
 async def observations(
     reader: Reader, f: ObservationFilter, page: PageRequest, columns: Columns = None
 ) -> Page[Row[Any]]:
-    """A page of the observations `f` selects, in id order (built once, as below)."""
+    """A page of the observations `f` selects, in id order; built once for each shape of
+    request, as observations_of_authorities is."""
     array = reader.engine.dialect.name == "postgresql"
     after = page.after is not None
     decisions = reader.read_decisions(Kind.OBSERVATION)
