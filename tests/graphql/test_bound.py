@@ -130,3 +130,25 @@ async def test_the_python_path_pages_each_request_by_its_own_filter(world: World
             one_by_one, key=lambda n: int(n["id"])
         )
     assert len({n["authority"]["code"] for n in await _all_pages(world, FILTERS[0])}) == 2
+
+
+async def test_reference_rows_by_id_in_one_statement_for_any_number(world: World) -> None:
+    """The DataLoaders' reference rows by id (hub.query.reference.by_ids): the right rows for
+    each request, and on PostgreSQL one statement text whatever the number of ids."""
+    query = """query ($region: String!) { observations(filter: {region: $region}, first: 400) {
+      nodes { v: value authority { code region { code } } } } }"""
+    sent: list[set[str]] = []
+    asked: list[int] = []
+    for region in ("E12000001", "E12000008"):
+        with world.statements.counting() as counter:
+            body = await world.graphql(Role.IDEA_ANALYST, query, {"region": region})
+        assert "errors" not in body, body
+        nodes = body["data"]["observations"]["nodes"]
+        assert nodes
+        assert {n["authority"]["region"]["code"] for n in nodes} == {region}
+        asked.append(len({n["authority"]["code"] for n in nodes}))
+        sent.append({s for s in counter.statements if s.lstrip().startswith("SELECT authority.")})
+    assert all(len(found) == 1 for found in sent)  # one statement each, for every authority
+    assert asked[0] != asked[1]  # other numbers of ids
+    if world.backend == "postgresql":
+        assert sent[0] == sent[1]
