@@ -82,7 +82,7 @@ async def test_each_request_gets_its_own_authorities_and_kinds(
 async def test_one_statement_for_every_region(world: World) -> None:
     """The authorities go as one array on PostgreSQL: one statement text, prepared once."""
     sent: list[set[str]] = []
-    for region in ("E12000001", "E12000008"):  # 12 authorities, then 33
+    for region in ("E12000001", "E12000008"):  # North East, then South East: other sizes
         with world.statements.counting() as counter:
             body = await world.graphql(Role.IDEA_ANALYST, BY_AUTHORITY, {"region": region})
         assert "errors" not in body, body
