@@ -159,7 +159,7 @@ async def observations(
 ) -> Page[Row[Any]]:
     """A page of the observations `f` selects, in id order; built once for each shape of
     request, as observations_of_authorities is."""
-    array = reader.engine.dialect.name == "postgresql"
+    array = reader.takes_arrays
     after = page.after is not None
     decisions = reader.read_decisions(Kind.OBSERVATION)
     key = ("observations", decisions, set_fields(f), after, columns, array)
@@ -171,14 +171,27 @@ async def observations(
 def _observations_paged(
     reader: Reader, f: ObservationFilter, after: bool, columns: Columns, array: bool
 ) -> Select[Any]:
+    stmt = _bound_observations(reader, f, after, columns, array)
+    return stmt.order_by(OBSERVATION.c.id).limit(count("read"))
+
+
+def _bound_observations(
+    reader: Reader,
+    f: ObservationFilter,
+    after: bool,
+    columns: Columns,
+    array: bool,
+    *more: ColumnElement[bool],
+) -> Select[Any]:
+    """The observations `f` (and `more`) select, past the cursor if any, with the versions
+    behind them: named parameters for every value (hub.query.bound)."""
     o = OBSERVATION
     stmt = select(*observation_node(columns)).where(
-        *observation_conditions(reader, f, bound=True, array=array)
+        *more, *observation_conditions(reader, f, bound=True, array=array)
     )
     if after:
         stmt = stmt.where(o.c.id > param("after"))
-    stmt = reader.with_versions(Kind.OBSERVATION, o, stmt)
-    return stmt.order_by(o.c.id).limit(count("read"))
+    return reader.with_versions(Kind.OBSERVATION, o, stmt)
 
 
 async def observations_of_authorities(
@@ -191,7 +204,7 @@ async def observations_of_authorities(
     """Observations of many authorities at once, a page each (absent: none); only the rows
     sent are noted, not each page's look-ahead row. Built once for each shape of request
     (hub.query.bound): built and keyed anew, it took about 1.3 ms of SQLite's panel."""
-    array = reader.engine.dialect.name == "postgresql"
+    array = reader.takes_arrays
     after = page.after is not None
     decisions = reader.read_decisions(Kind.OBSERVATION)
     key = ("observations_of_authorities", decisions, set_fields(f), after, columns, array)
@@ -216,13 +229,8 @@ def _of_authorities_paged(
 ) -> Select[Any]:
     """At most `read` rows per authority (a page and one more), all in one statement."""
     o = OBSERVATION
-    stmt = select(*observation_node(columns)).where(
-        among(o.c.authority_id, listed("authority_ids", Integer(), array=array)),
-        *observation_conditions(reader, f, bound=True, array=array),
-    )
-    if after:
-        stmt = stmt.where(o.c.id > param("after"))
-    stmt = reader.with_versions(Kind.OBSERVATION, o, stmt)
+    ids = among(o.c.authority_id, listed("authority_ids", Integer(), array=array))
+    stmt = _bound_observations(reader, f, after, columns, array, ids)
     rank = func.row_number().over(partition_by=o.c.authority_id, order_by=o.c.id).label("rank")
     ranked = stmt.add_columns(rank).subquery()
     return (
@@ -309,7 +317,7 @@ async def _of_authorities(
     """The current records of many authorities (of one framework or flag kind, or all),
     oldest first. Built once for each caller's decisions (hub.query.bound): built and keyed
     anew, the statement took a third of a region overview's read (1.1 of 3.4 ms)."""
-    array = reader.engine.dialect.name == "postgresql"
+    array = reader.takes_arrays
     key = ("of_authorities", kind, reader.read_decisions(kind), of_kind is not None, array)
     stmt = BUILT.get(key, lambda: _of_authorities_statement(reader, kind, of_kind, array))
     given = {"authority_ids": authority_ids, "kind": of_kind}

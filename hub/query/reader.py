@@ -124,6 +124,12 @@ class Reader:
         return reads(self.sessions.kw["bind"])
 
     @property
+    def takes_arrays(self) -> bool:
+        """Whether a list goes to the database as one array parameter (PostgreSQL); SQLite has
+        no arrays (hub.query.bound.listed)."""
+        return self.engine.dialect.name == "postgresql"
+
+    @property
     def principal(self) -> AuthenticatedPrincipal:
         return self.gate.principal
 

@@ -73,7 +73,7 @@ async def by_ids(reader: Reader, table: Table, ids: Sequence[Any]) -> Sequence[R
     (hub.query.bound), the ids one array on PostgreSQL: a national table asks for 335
     authorities, and a list written as `IN (...)` was a statement to prepare anew for each
     length of list."""
-    array = reader.engine.dialect.name == "postgresql"
+    array = reader.takes_arrays
     key = ("by_ids", table.name, reader.read_decisions(Kind.REFERENCE), array)
     stmt = BUILT.get(key, lambda: _by_ids(reader, table, array))
     return await reader.rows(stmt, bound_values({"ids": list(ids)}))
