@@ -76,6 +76,20 @@ def selects(info: Info, *path: str) -> bool:
     return True
 
 
+def selects_bare(info: Info, *path: str) -> bool:
+    """Whether the field being resolved selects `path` (e.g. "nodes", "assessments"), its last
+    field each time without arguments."""
+    level = _fields(list(info.selected_fields))
+    for name in path:
+        level = [
+            nested
+            for selection in level
+            for nested in _fields(list(selection.selections))
+            if isinstance(nested, SelectedField) and nested.name == name
+        ]
+    return bool(level) and not any(s.arguments for s in level if isinstance(s, SelectedField))
+
+
 def _fields(selections: list[Selection]) -> list[Selection]:
     """The selections with fragments replaced by what they select."""
     found: list[Selection] = []

@@ -234,7 +234,8 @@ class LeafListExecutionContext(StrawberryGraphQLCoreExecutionContext):
 
 
 # Field metadata for a resolver the fast path may call: synchronous, taking no arguments but
-# its source and perhaps its info, of which it reads nothing but `context`; returning the
+# its source and perhaps its info (or only arguments with defaults: a field the query gives
+# arguments goes the ordinary way), of which it reads nothing but `context`; returning the
 # value or an awaitable of it (e.g. a row the request may already hold: Loaders.now).
 CONTEXT_ONLY = {"hub_context_only": True}
 

@@ -65,6 +65,15 @@ class Loaders:
             return found
         return self.by_id(table).load(row_id)
 
+    @staticmethod
+    def loaded(loader: DataLoader[Any, Any], key: Any) -> Any:
+        """What `loader` has loaded for `key` in this request (read ahead), else an awaitable
+        of it: a failed or pending load goes the ordinary way, which reports it at its field."""
+        future = loader.cache_map.get(key)
+        if future is None or not future.done() or future.cancelled():
+            return loader.load(key)
+        return loader.load(key) if future.exception() is not None else future.result()
+
     def known(self, table: Table) -> Mapping[Any, Row[Any]]:
         """The reference rows of `table` this request has read, by primary key."""
         return self._known[table.name]

@@ -37,6 +37,7 @@ from hub.graphql.types.reference import (
     Source,
     Theme,
     codes_argument,
+    read_ahead,
 )
 from hub.models.enums import FlagKind, Framework, ObservationStatus, OrganisationKind, Role
 from hub.query import nodes_json, nodes_py, performance, reference, written
@@ -126,6 +127,7 @@ class CoreQuery:
     ) -> Connection[Authority]:
         page = info.context.page("authority", first, after)
         found = await reference.authorities(info.context.reader, page, region=region, type_=type)
+        await read_ahead(info, [row.id for row in found.rows], "nodes")
         return from_page("authority", found)
 
     @strawberry.field(description="An authority by GSS code or three-letter code.")

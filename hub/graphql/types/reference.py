@@ -1,13 +1,15 @@
 """Reference types. Nodes are database rows: plain fields are read straight off the row."""
 
+import asyncio
 from datetime import date
 from typing import TYPE_CHECKING, Annotated
 
 import strawberry
 
 import hub.graphql.types.enums  # noqa: F401  (registers the GraphQL enums)
-from hub.graphql.context import HubInfo, once
+from hub.graphql.context import HubInfo, once, selects_bare
 from hub.graphql.errors import bad_input
+from hub.graphql.execution import CONTEXT_ONLY
 from hub.graphql.types.connection import Connection, from_page, written_connection
 from hub.models.enums import FlagKind, Framework, ObservationStatus, Polarity
 from hub.query import nodes_json, nodes_py, performance, reference, series_json, written
@@ -34,7 +36,28 @@ class Region:
 
     @strawberry.field(description="The authorities of this region, by name.")
     async def authorities(self, info: HubInfo, type: str | None = None) -> list["Authority"]:
-        return await info.context.loaders.authorities_of_region(type).load(self.id)
+        found = await info.context.loaders.authorities_of_region(type).load(self.id)
+        await read_ahead(info, [row.id for row in found])
+        return found
+
+
+async def read_ahead(info: HubInfo, authority_ids: list[int], *under: str) -> None:
+    """The assessments and flags a list of authorities selects (without arguments; `under`:
+    the path to the authorities, e.g. "nodes"), read now for all of them: each authority's
+    field then has its rows at hand, and the list is completed at once
+    (hub.graphql.execution) instead of through an awaitable per authority. A read that fails
+    is left to the authorities' own fields to report, as before."""
+    loaders = info.context.loaders
+    reads = [
+        loader(None).load_many(authority_ids)
+        for name, loader in (
+            ("assessments", loaders.assessments_of_authority),
+            ("flags", loaders.flags_of_authority),
+        )
+        if selects_bare(info, *under, name)
+    ]
+    if reads:
+        await asyncio.gather(*reads, return_exceptions=True)
 
 
 @strawberry.type(description="A subject area sources and indicators belong to.")
@@ -147,16 +170,25 @@ class Authority:
                 return await loaders.written_series_of_authority(f, shape).load(self.id)
         return await loaders.series_of_authority(f).load(self.id)
 
-    @strawberry.field(description="Current published assessments of this authority.")
-    async def assessments(
+    # Synchronous, so that a list of authorities whose rows were read ahead completes at once
+    # (CONTEXT_ONLY); an awaitable where they were not.
+    @strawberry.field(
+        description="Current published assessments of this authority.", metadata=CONTEXT_ONLY
+    )
+    def assessments(
         self, info: HubInfo, framework: Framework | None = None
     ) -> list[Annotated["Assessment", strawberry.lazy("hub.graphql.types.performance")]]:
         code = None if framework is None else framework.value
-        return await info.context.loaders.assessments_of_authority(code).load(self.id)
+        loaders = info.context.loaders
+        return loaders.loaded(loaders.assessments_of_authority(code), self.id)
 
-    @strawberry.field(description="Current flags and improvement notices of this authority.")
-    async def flags(
+    @strawberry.field(
+        description="Current flags and improvement notices of this authority.",
+        metadata=CONTEXT_ONLY,
+    )
+    def flags(
         self, info: HubInfo, kind: FlagKind | None = None
     ) -> list[Annotated["Flag", strawberry.lazy("hub.graphql.types.performance")]]:
         code = None if kind is None else kind.value
-        return await info.context.loaders.flags_of_authority(code).load(self.id)
+        loaders = info.context.loaders
+        return loaders.loaded(loaders.flags_of_authority(code), self.id)
