@@ -21,12 +21,14 @@ from sqlalchemy import (
     Connection,
     Engine,
     Insert,
+    Select,
     Table,
     Update,
     bindparam,
     func,
     insert,
     select,
+    true,
     update,
 )
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
@@ -34,7 +36,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 from hub.audit.chain import record_hash, sign
 from hub.audit.draft import AccessDraft
 from hub.audit.keys import DEVELOPMENT_KEY, Keyring, SigningKeyError, SigningKeyMissing, keyring
-from hub.db import sqlite_thread_engine
+from hub.db import reads, sqlite_thread_engine
 from hub.memo import Memo
 from hub.models.audit import AccessChainHead, AccessCheckpoint, AccessRecord, AccessTouch
 from hub.models.base import utcnow
@@ -106,11 +108,56 @@ def _all_at_once(names: tuple[str, ...], checkpoint: bool, touched: bool) -> Upd
     return new_head
 
 
+def _guarded(names: tuple[str, ...], checkpoint: bool, touched: bool) -> Select[Any]:
+    """The whole append as one PostgreSQL statement, run outside a transaction (each statement
+    is atomic): the head moves from the position and hash this process last knew to the
+    record's, and the record, its touches and the checkpoint are written only if it did. No
+    row comes back where the head is not that one (another process appended first, or a
+    commit this process counted on failed). Three round trips fewer than BEGIN, the bump, the
+    writes and COMMIT, and no row lock held between round trips."""
+    moved = (
+        update(HEAD)
+        .where(
+            HEAD.c.id == 1,
+            HEAD.c.seq == _param("prev_seq", type_=BigInteger),
+            HEAD.c.head_hash == _param("prev_hash"),
+        )
+        .values(seq=_param("id", type_=BigInteger), head_hash=_param("record_hash"), **_SIGNED)
+        .returning(HEAD.c.seq)
+        .cte("moved")
+    )
+
+    def when_moved(table: Table, columns: tuple[str, ...], named: dict[str, str]) -> Insert:
+        chosen = [_param(named.get(c, c), type_=table.c[c].type) for c in columns]
+        return insert(table).from_select(list(columns), select(*chosen).select_from(moved))
+
+    writes = [when_moved(RECORD, names, {})]
+    if checkpoint:
+        columns = ("id", "at", "record_hash", "signature", "key_id")
+        writes.append(when_moved(CHECKPOINT, columns, {"at": "checkpoint_at"}))
+    if touched:
+        rows = _touch_rows()
+        chosen = select(moved.c.seq, *(rows.c[n] for n in _TOUCH_COLUMNS))
+        writes.append(
+            insert(TOUCH).from_select(
+                ["record_id", *_TOUCH_COLUMNS], chosen.join_from(moved, rows, true())
+            )
+        )
+    stmt = select(moved.c.seq)
+    for n, write in enumerate(writes):
+        stmt = stmt.add_cte(write.cte(f"write_{n}"))
+    return stmt
+
+
+def _touch_rows() -> Any:
+    arrays = [_param(f"touch_{n}", type_=ARRAY(TOUCH.c[n].type)) for n in _TOUCH_COLUMNS]
+    return func.unnest(*arrays).table_valued(*_TOUCH_COLUMNS).render_derived()
+
+
 def _unnested_touches() -> Insert:
     """Every touch in one INSERT, each column sent as an array (PostgreSQL; a national table
     touches 353 authorities, and as many rows sent one by one took several milliseconds)."""
-    arrays = [_param(f"touch_{n}", type_=ARRAY(TOUCH.c[n].type)) for n in _TOUCH_COLUMNS]
-    rows = func.unnest(*arrays).table_valued(*_TOUCH_COLUMNS).render_derived()
+    rows = _touch_rows()
     chosen = select(_param("id", type_=BigInteger), *(rows.c[n] for n in _TOUCH_COLUMNS))
     return insert(TOUCH).from_select(["record_id", *_TOUCH_COLUMNS], chosen)
 
@@ -142,6 +189,10 @@ class AccessLog:
         # On a SQLite file the whole transaction runs in one worker thread: through aiosqlite
         # each statement is several hand-offs between threads, a few ms per record.
         self.thread_engine = sqlite_thread_engine(self.engine)
+        # PostgreSQL: the head as this process last wrote or read it, and its appends one at a
+        # time, so each is one guarded statement (_guarded) while no other process appends.
+        self._head: tuple[int, str] | None = None
+        self._turn = asyncio.Lock()
 
     async def record(self, draft: AccessDraft) -> int:
         return await self.append(draft.fields())
@@ -155,18 +206,30 @@ class AccessLog:
     async def _append(self, fields: dict[str, Any]) -> int:
         if self.thread_engine is not None:
             return await asyncio.to_thread(self._append_in_thread, self.thread_engine, fields)
-        async with self.engine.begin() as connection:
-            return await connection.run_sync(self._write, fields)
+        if self.engine.dialect.name != "postgresql":
+            async with self.engine.begin() as connection:
+                return await connection.run_sync(self._write, fields)
+        async with self._turn:
+            if self._head is not None:
+                async with reads(self.engine).connect() as connection:
+                    seq = await connection.run_sync(self._write_guarded, fields, self._head)
+                if seq is not None:
+                    return seq
+            # The head unknown, or another process appended first: wait for the head row's
+            # lock, as every append did before, and know the head again.
+            async with self.engine.begin() as connection:
+                return await connection.run_sync(self._write, fields)
 
     def _append_in_thread(self, engine: Engine, fields: dict[str, Any]) -> int:
         with engine.begin() as connection:
             return self._write(connection, fields)
 
-    def _write(self, connection: Connection, fields: dict[str, Any]) -> int:
-        seq, prev_hash = connection.execute(_BUMP).one()
+    def _values(self, fields: dict[str, Any], seq: int, prev_hash: str) -> dict[str, Any]:
+        """The record at position `seq` after `prev_hash`: hashed, signed, and what the new
+        head and a checkpoint are given."""
         row = {**fields, "prev_hash": prev_hash}
         hash_ = record_hash(row)
-        values = {
+        return {
             **row,
             "id": seq,
             "record_hash": hash_,
@@ -174,13 +237,35 @@ class AccessLog:
             "key_id": self.key_id,
             "checkpoint_at": utcnow(),
         }
-        names = ("id", "record_hash", *row)
+
+    def _write_guarded(
+        self, connection: Connection, fields: dict[str, Any], head: tuple[int, str]
+    ) -> int | None:
+        """The record after `head`, in one statement; None if the head had moved on."""
+        prev_seq, prev_hash = head
+        values = self._values(fields, prev_seq + 1, prev_hash)
+        names = ("id", "record_hash", *fields, "prev_hash")
+        checkpoint = (prev_seq + 1) % self.checkpoint_every == 0
+        touched = fields.get("touched") or []
+        key = ("guarded", names, checkpoint, bool(touched))
+        stmt = _BUILT.get(key, lambda: _guarded(names, checkpoint, bool(touched)))
+        given = _given({**values, "prev_seq": prev_seq, **_touch_arrays(touched)})
+        if connection.execute(stmt, given).first() is None:
+            return None
+        self._head = (prev_seq + 1, values["record_hash"])
+        return prev_seq + 1
+
+    def _write(self, connection: Connection, fields: dict[str, Any]) -> int:
+        seq, prev_hash = connection.execute(_BUMP).one()
+        values = self._values(fields, seq, prev_hash)
+        names = ("id", "record_hash", *fields, "prev_hash")
         checkpoint = seq % self.checkpoint_every == 0
         touched = fields.get("touched") or []
         if connection.dialect.name == "postgresql":
             key = (names, checkpoint, bool(touched))
             stmt = _BUILT.get(key, lambda: _all_at_once(names, checkpoint, bool(touched)))
             connection.execute(stmt, _given({**values, **_touch_arrays(touched)}))
+            self._head = (int(seq), values["record_hash"])
             return int(seq)
         given = _given(values)
         connection.execute(_BUILT.get(names, lambda: _record(names)), given)
