@@ -6,6 +6,10 @@ the chain stays one chain. The record, its touches, the new signed head and (eve
 `checkpoint_every` records) a signed checkpoint are written in the same transaction: all or
 none (on PostgreSQL as one statement after the first). Each signature is stored with the id of
 the key that made it (hub.audit.keys).
+
+On PostgreSQL a process that knows the head (it wrote the last record) appends in a single
+statement instead, guarded on that head's seq and hash (`_guarded`): all or none again, and
+where another process appended first it writes nothing and the append takes the locked way.
 """
 
 from __future__ import annotations
