@@ -8,12 +8,24 @@ parameters, given when the statement runs. Every such parameter is required: a v
 given is an error, never the value of an earlier request.
 """
 
+import json
 from collections.abc import Mapping
 from dataclasses import fields
 from typing import Any
 
-from sqlalchemy import ARRAY, BindParameter, ColumnElement, Integer, any_, bindparam
-from sqlalchemy.types import TypeEngine
+from sqlalchemy import (
+    ARRAY,
+    BindParameter,
+    ColumnElement,
+    Dialect,
+    Integer,
+    String,
+    any_,
+    bindparam,
+    func,
+    select,
+)
+from sqlalchemy.types import TypeDecorator, TypeEngine
 
 from hub.memo import Memo
 
@@ -26,19 +38,34 @@ def param(name: str, *, type_: TypeEngine[Any] | None = None) -> BindParameter[A
     return bindparam(_PREFIX + name, type_=type_, required=True)
 
 
+class JsonList(TypeDecorator[list[Any]]):
+    """A list sent as one JSON text, which SQLite reads back with `json_each`."""
+
+    impl = String
+    cache_ok = True
+
+    def process_bind_param(self, value: list[Any] | None, dialect: Dialect) -> str | None:
+        return None if value is None else json.dumps(value, default=str)
+
+
 def listed(name: str, item: TypeEngine[Any], *, array: bool = True) -> BindParameter[Any]:
     """A parameter holding a list (ids, codes), given as one array on PostgreSQL, where a list
     rendered as `IN (...)` made SQLAlchemy rewrite the statement on every run and the driver
-    prepare one per length of list. SQLite has no arrays: `array=False` gives a parameter
-    rendered as `IN (?, ?, ...)` when the statement runs."""
+    prepare one per length of list. SQLite has no arrays: `array=False` gives one JSON text,
+    which `among` reads with `json_each`. A list rendered as `IN (?, ?, ...)` had SQLite
+    compile a statement for each length, and took longer for a long list (335 authorities
+    by id: 3.2 ms against 1.8)."""
     if array:
         return param(name, type_=ARRAY(item))
-    return bindparam(_PREFIX + name, type_=item, expanding=True, required=True)
+    return param(name, type_=JsonList())
 
 
 def among(column: ColumnElement[Any], values: Any) -> ColumnElement[bool]:
     """`column` is one of `values`: a `listed` parameter, or a list of values."""
-    if isinstance(values, BindParameter) and not values.expanding:
+    if isinstance(values, BindParameter):
+        if isinstance(values.type, JsonList):
+            each = func.json_each(values).table_valued("value")
+            return column.in_(select(each.c.value))
         return column == any_(values)
     return column.in_(values)
 

@@ -127,7 +127,7 @@ def observation_conditions(
 ) -> list[ColumnElement[bool]]:
     """The conditions of `f`; `bound`: with named parameters in place of its values (see
     hub.query.bound), which the statement is given as `bound.values(bound.fields_of(f))`,
-    lists as arrays or (`array=False`, SQLite) expanding parameters."""
+    lists as arrays or (`array=False`, SQLite) JSON texts."""
 
     def value(name: str) -> Any:
         given = getattr(f, name)
