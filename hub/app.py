@@ -135,6 +135,7 @@ def create_app(settings: Settings | None = None) -> Starlette:
     app.add_middleware(
         BearerAuthMiddleware,
         sessions=sessions,
+        thread_engine=access_log.thread_engine,  # SQLite: the access log's, for short reads too
         exempt_paths=PUBLIC_PATHS,
         exempt=static_pages(DASHBOARD)
         if production

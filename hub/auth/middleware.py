@@ -16,14 +16,16 @@ Websocket and lifespan scopes pass through untouched.
 
 from __future__ import annotations
 
+import asyncio
 import json
 from collections.abc import Callable
 
+from sqlalchemy import Engine
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from hub.auth.principal import AuthenticatedPrincipal
-from hub.auth.tokens import authenticate
+from hub.auth.tokens import authenticate, authenticate_in_thread
 from hub.db import reads
 
 ExemptionRule = Callable[[Scope], bool]
@@ -110,9 +112,13 @@ class BearerAuthMiddleware:
         exempt_paths: frozenset[str] = frozenset(),
         *,
         exempt: ExemptionRule | None = None,
+        thread_engine: Engine | None = None,
     ) -> None:
+        """`thread_engine`: a synchronous engine on the same SQLite file
+        (hub.db.sqlite_thread_engine), to look tokens up in a worker thread."""
         self.app = app
         self.sessions = sessions
+        self.thread_engine = thread_engine
         self.exempt_paths = exempt_paths
         self.exempt = exempt
 
@@ -137,9 +143,16 @@ class BearerAuthMiddleware:
         token = bearer_token(scope)
         if token is None:
             return None
+        if self.thread_engine is not None:  # SQLite: the whole lookup in one worker thread
+            return await asyncio.to_thread(self._principal_in_thread, self.thread_engine, token)
         # A connection, not an ORM session: one Core statement, on every request.
         async with reads(self.sessions.kw["bind"]).connect() as connection:
             return await authenticate(connection, token)
+
+    @staticmethod
+    def _principal_in_thread(engine: Engine, token: str) -> AuthenticatedPrincipal | None:
+        with engine.connect() as connection:
+            return authenticate_in_thread(connection, token)
 
 
 async def _send_unauthenticated(send: Send) -> None:

@@ -7,6 +7,7 @@ from typing import Any
 
 import httpx
 import pytest
+from sqlalchemy import Engine
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from starlette.applications import Starlette
 from starlette.requests import Request
@@ -14,6 +15,7 @@ from starlette.responses import JSONResponse
 from starlette.routing import Route
 from starlette.types import Message, Receive, Scope, Send
 
+from hub.auth import middleware
 from hub.auth.middleware import (
     UNAUTHENTICATED_MESSAGE,
     BearerAuthMiddleware,
@@ -22,8 +24,9 @@ from hub.auth.middleware import (
     graphiql_page,
 )
 from hub.auth.tokens import issue_token, revoke_token
-from hub.db import unit_of_work
+from hub.db import sqlite_thread_engine, unit_of_work
 from hub.models.enums import Role
+from tests.support import World
 
 Sessions = async_sessionmaker[AsyncSession]
 AddOrganisation = Callable[..., Awaitable[int]]
@@ -37,7 +40,7 @@ async def whoami(request: Request) -> JSONResponse:
     return JSONResponse({"principal": None if principal is None else principal.name})
 
 
-def tiny_app(sessions: Sessions) -> BearerAuthMiddleware:
+def tiny_app(sessions: Sessions, thread_engine: Engine | None = None) -> BearerAuthMiddleware:
     routes = [
         Route("/whoami", whoami),
         Route("/healthz", whoami),
@@ -48,14 +51,27 @@ def tiny_app(sessions: Sessions) -> BearerAuthMiddleware:
         sessions,
         frozenset({"/healthz"}),
         exempt=graphiql_page("/graphql"),
+        thread_engine=thread_engine,
     )
 
 
-@pytest.fixture
-async def client(sqlite_sessions: Sessions) -> AsyncIterator[httpx.AsyncClient]:
-    transport = httpx.ASGITransport(app=tiny_app(sqlite_sessions))
-    async with httpx.AsyncClient(transport=transport, base_url="http://hub.test") as client:
-        yield client
+@pytest.fixture(params=["async", "thread"])
+async def client(
+    request: pytest.FixtureRequest, sqlite_sessions: Sessions
+) -> AsyncIterator[httpx.AsyncClient]:
+    """Tokens looked up through the async engine, or in a worker thread (as the hub does on a
+    SQLite file)."""
+    engine = None
+    if request.param == "thread":
+        engine = sqlite_thread_engine(sqlite_sessions.kw["bind"])
+        assert engine is not None
+    transport = httpx.ASGITransport(app=tiny_app(sqlite_sessions, engine))
+    try:
+        async with httpx.AsyncClient(transport=transport, base_url="http://hub.test") as client:
+            yield client
+    finally:
+        if engine is not None:
+            engine.dispose()
 
 
 @pytest.fixture
@@ -228,3 +244,21 @@ async def test_principal_is_not_written_into_a_shared_state(
     assert shared == {"lifespan": "value"}
     assert seen[0]["state"]["lifespan"] == "value"
     assert seen[0]["state"]["principal"].name == "NERIEP:riep_analyst"
+
+
+async def test_the_hub_looks_tokens_up_in_a_thread_on_sqlite(
+    world: World, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """On a SQLite file the served app takes the worker-thread path (hub.app wires the access
+    log's thread engine in); on PostgreSQL the async one."""
+    looked_up: list[str] = []
+    original = middleware.authenticate_in_thread
+
+    def spy(connection: Any, raw_token: str) -> Any:
+        looked_up.append(raw_token)
+        return original(connection, raw_token)
+
+    monkeypatch.setattr(middleware, "authenticate_in_thread", spy)
+    body = await world.graphql(Role.RIEP_ANALYST, "{ me { name } }")
+    assert "errors" not in body, body
+    assert looked_up == ([world.tokens[Role.RIEP_ANALYST]] if world.backend == "sqlite" else [])
