@@ -69,7 +69,8 @@ def create_app(settings: Settings | None = None) -> Starlette:
 
     def reader_for(principal: AuthenticatedPrincipal, purpose: str) -> Reader:
         request = AccessRequest(purpose=purpose, today=datetime.now(UTC).date())
-        return Reader(sessions=sessions, gate=Gate(authorizer, principal, request))
+        gate = Gate(authorizer, principal, request)
+        return Reader(sessions=sessions, gate=gate, thread_engine=access_log.thread_engine)
 
     broker = Broker(engine)  # live alerts: LISTEN/NOTIFY on PostgreSQL, in-process on SQLite
     buckets = token_buckets(settings.rate_limit_per_minute, settings.rate_limit_burst)
@@ -135,7 +136,7 @@ def create_app(settings: Settings | None = None) -> Starlette:
     app.add_middleware(
         BearerAuthMiddleware,
         sessions=sessions,
-        thread_engine=access_log.thread_engine,  # SQLite: the access log's, for short reads too
+        thread_engine=access_log.thread_engine,  # SQLite: the access log's, for small reads too
         exempt_paths=PUBLIC_PATHS,
         exempt=static_pages(DASHBOARD)
         if production

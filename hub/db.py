@@ -226,8 +226,9 @@ async def take_turns(connection: AsyncConnection, namespace: int, key: int) -> N
 
 def sqlite_thread_engine(engine: AsyncEngine) -> Engine | None:
     """A synchronous engine on the same SQLite file, with the same pragmas, for short write
-    transactions and single small reads (a bearer token's) run whole in one worker thread;
-    None for PostgreSQL or an in-memory database (which another engine would not see)."""
+    transactions and small reads (a bearer token's, reference rows: Reader.small_rows) run
+    whole in one worker thread; None for PostgreSQL or an in-memory database (which another
+    engine would not see)."""
     url = engine.url
     if url.get_backend_name() != "sqlite" or url.database in (None, "", ":memory:"):
         return None

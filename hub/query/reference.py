@@ -24,12 +24,12 @@ SOURCE: Table = Source.__table__  # type: ignore[assignment]
 
 async def regions(reader: Reader) -> Sequence[Row[Any]]:
     stmt = select(REGION).where(reader.may_read(Kind.REFERENCE)).order_by(REGION.c.code)
-    return await reader.rows(stmt)
+    return await reader.small_rows(stmt)
 
 
 async def region_by_code(reader: Reader, code: str) -> Row[Any] | None:
     stmt = select(REGION).where(REGION.c.code == code, reader.may_read(Kind.REFERENCE))
-    found = await reader.rows(stmt)
+    found = await reader.small_rows(stmt)
     return found[0] if found else None
 
 
@@ -52,7 +52,7 @@ async def authority_by_code(reader: Reader, code: str) -> Row[Any] | None:
         or_(AUTHORITY.c.gss_code == code, AUTHORITY.c.code == code),
         reader.may_read(Kind.REFERENCE),
     )
-    found = await reader.rows(stmt)
+    found = await reader.small_rows(stmt)
     return found[0] if found else None
 
 
@@ -65,7 +65,7 @@ async def authorities_of_regions(
     )
     if type_ is not None:
         stmt = stmt.where(AUTHORITY.c.type == type_)
-    return await reader.rows(stmt.order_by(AUTHORITY.c.name))
+    return await reader.small_rows(stmt.order_by(AUTHORITY.c.name))
 
 
 async def by_ids(reader: Reader, table: Table, ids: Sequence[Any]) -> Sequence[Row[Any]]:
@@ -76,7 +76,7 @@ async def by_ids(reader: Reader, table: Table, ids: Sequence[Any]) -> Sequence[R
     array = reader.takes_arrays
     key = ("by_ids", table.name, reader.read_decisions(Kind.REFERENCE), array)
     stmt = BUILT.get(key, lambda: _by_ids(reader, table, array))
-    return await reader.rows(stmt, bound_values({"ids": list(ids)}))
+    return await reader.small_rows(stmt, bound_values({"ids": list(ids)}))
 
 
 def _by_ids(reader: Reader, table: Table, array: bool) -> Select[Any]:

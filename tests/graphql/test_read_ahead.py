@@ -1,7 +1,8 @@
 """Lists of authorities read their assessments and flags ahead (Region.authorities,
 Query.authorities): a bare selection finds each authority's rows at hand, so the list is
 completed at once; a selection with arguments, and a read that fails, go the ordinary way,
-with the same answer or error."""
+with the same answer or error. The region and its authorities are small reads, which SQLite
+runs in a worker thread (Reader.small_rows)."""
 
 import inspect
 from typing import Any
@@ -10,7 +11,7 @@ import pytest
 
 from hub.graphql.loaders import Loaders
 from hub.models.enums import Role
-from hub.query import performance
+from hub.query import performance, reader
 from tests.support import World
 
 BARE = """query ($region: String!) { region(code: $region) { authorities { code
@@ -101,3 +102,22 @@ async def test_a_failed_read_is_reported_at_the_authorities_own_field(
     assert all(path[:2] == ["region", "authorities"] for path in paths), paths
     assert all(path[-1] == "assessments" for path in paths), paths
     assert {e["extensions"]["code"] for e in body["errors"]} == {"INTERNAL_SERVER_ERROR"}
+
+
+async def test_reference_rows_read_in_a_worker_thread_on_sqlite(
+    world: World, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A region and its authorities (Reader.small_rows) are read whole in a worker thread on
+    a SQLite file, on PostgreSQL through the request's connection; the same answer."""
+    ran: list[str] = []
+    original = reader._rows_in_thread
+
+    def spy(engine: Any, stmt: Any, params: Any) -> Any:
+        ran.append(str(stmt).split("FROM", 1)[1].split()[0])
+        return original(engine, stmt, params)
+
+    monkeypatch.setattr(reader, "_rows_in_thread", spy)
+    body = await world.graphql(Role.IDEA_ANALYST, BARE, REGION)
+    assert "errors" not in body, body
+    assert _listed(body)
+    assert ran == (["region", "authority"] if world.backend == "sqlite" else [])
