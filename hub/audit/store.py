@@ -242,15 +242,21 @@ class AccessLog:
             "checkpoint_at": utcnow(),
         }
 
+    def _shape(
+        self, fields: dict[str, Any], seq: int
+    ) -> tuple[tuple[str, ...], bool, list[dict[str, Any]]]:
+        """What shapes an append's statements: the record's columns (as `_values` gives them),
+        whether a checkpoint falls due at `seq`, and the touches."""
+        names = ("id", "record_hash", *fields, "prev_hash")
+        return names, seq % self.checkpoint_every == 0, fields.get("touched") or []
+
     def _write_guarded(
         self, connection: Connection, fields: dict[str, Any], head: tuple[int, str]
     ) -> int | None:
         """The record after `head`, in one statement; None if the head had moved on."""
         prev_seq, prev_hash = head
         values = self._values(fields, prev_seq + 1, prev_hash)
-        names = ("id", "record_hash", *fields, "prev_hash")
-        checkpoint = (prev_seq + 1) % self.checkpoint_every == 0
-        touched = fields.get("touched") or []
+        names, checkpoint, touched = self._shape(fields, prev_seq + 1)
         key = ("guarded", names, checkpoint, bool(touched))
         stmt = _BUILT.get(key, lambda: _guarded(names, checkpoint, bool(touched)))
         given = _given({**values, "prev_seq": prev_seq, **_touch_arrays(touched)})
@@ -262,9 +268,7 @@ class AccessLog:
     def _write(self, connection: Connection, fields: dict[str, Any]) -> int:
         seq, prev_hash = connection.execute(_BUMP).one()
         values = self._values(fields, seq, prev_hash)
-        names = ("id", "record_hash", *fields, "prev_hash")
-        checkpoint = seq % self.checkpoint_every == 0
-        touched = fields.get("touched") or []
+        names, checkpoint, touched = self._shape(fields, seq)
         if connection.dialect.name == "postgresql":
             key = (names, checkpoint, bool(touched))
             stmt = _BUILT.get(key, lambda: _all_at_once(names, checkpoint, bool(touched)))

@@ -70,9 +70,14 @@ class Loaders:
         """What `loader` has loaded for `key` in this request (read ahead), else an awaitable
         of it: a failed or pending load goes the ordinary way, which reports it at its field."""
         future = loader.cache_map.get(key)
-        if future is None or not future.done() or future.cancelled():
-            return loader.load(key)
-        return loader.load(key) if future.exception() is not None else future.result()
+        if (
+            future is not None
+            and future.done()
+            and not future.cancelled()
+            and future.exception() is None
+        ):
+            return future.result()
+        return loader.load(key)
 
     def known(self, table: Table) -> Mapping[Any, Row[Any]]:
         """The reference rows of `table` this request has read, by primary key."""

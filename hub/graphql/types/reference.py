@@ -49,8 +49,8 @@ async def read_ahead(info: HubInfo, authority_ids: list[int], *under: str) -> No
     is left to the authorities' own fields to report, as before."""
     loaders = info.context.loaders
     reads = [
-        loader(None).load_many(authority_ids)
-        for name, loader in (
+        loader_of(None).load_many(authority_ids)  # None: no framework or kind asked
+        for name, loader_of in (
             ("assessments", loaders.assessments_of_authority),
             ("flags", loaders.flags_of_authority),
         )
