@@ -5,6 +5,7 @@ from datetime import date
 from typing import TYPE_CHECKING, Annotated, Any
 
 import strawberry
+from sqlalchemy import Row
 
 import hub.graphql.types.enums  # noqa: F401  (registers the GraphQL enums)
 from hub.graphql.context import HubInfo, once, selects_bare
@@ -60,7 +61,7 @@ async def read_ahead(info: HubInfo, authority_ids: list[int], *under: str) -> No
         await asyncio.gather(*reads, return_exceptions=True)
 
 
-async def region_read_ahead(info: HubInfo, code: str) -> Any:
+async def region_read_ahead(info: HubInfo, code: str) -> reference.RegionRow | Row[Any] | None:
     """The region of `code` (None if there is none), and, where the query selects its
     authorities without arguments, those too, in the same statement: `Region.authorities`
     then finds them loaded, one statement fewer before the region's page can go on."""
