@@ -38,7 +38,6 @@ from hub.graphql.types.reference import (
     Theme,
     codes_argument,
     read_ahead,
-    region_read_ahead,
 )
 from hub.models.enums import FlagKind, Framework, ObservationStatus, OrganisationKind, Role
 from hub.query import nodes_json, nodes_py, performance, reference, written
@@ -112,7 +111,7 @@ class CoreQuery:
 
     @strawberry.field
     async def region(self, info: HubInfo, code: str) -> Region:
-        row = await region_read_ahead(info, code)
+        row = await reference.region_by_code(info.context.reader, code)
         if row is None:
             raise not_found("region")
         return node(row)

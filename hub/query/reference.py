@@ -4,9 +4,9 @@ Reference lists are small; the policy still says who reads them (kind "reference
 """
 
 from collections.abc import Sequence
-from typing import Any, NamedTuple
+from typing import Any
 
-from sqlalchemy import Row, Select, Table, and_, or_, select
+from sqlalchemy import Row, Select, Table, or_, select
 
 from hub.authz import Kind
 from hub.models import Authority, Indicator, Region, Source, Theme
@@ -31,38 +31,6 @@ async def region_by_code(reader: Reader, code: str) -> Row[Any] | None:
     stmt = select(REGION).where(REGION.c.code == code, reader.may_read(Kind.REFERENCE))
     found = await reader.small_rows(stmt)
     return found[0] if found else None
-
-
-class RegionRow(NamedTuple):
-    """A region read beside its authorities (`region_and_authorities`), with a region row's
-    fields."""
-
-    id: int
-    code: str
-    name: str
-
-
-async def region_and_authorities(
-    reader: Reader, code: str
-) -> tuple[RegionRow | None, Sequence[Row[Any]]]:
-    """A region by code and its authorities by name, in one statement: a dashboard's region
-    page asks for both, and apart they were two statements one after the other. The
-    authority rows carry the region's columns too, under other names."""
-    allowed = reader.may_read(Kind.REFERENCE)
-    stmt = (
-        select(AUTHORITY, *(c.label(f"of_region_{c.key}") for c in REGION.c))
-        .select_from(
-            REGION.outerjoin(AUTHORITY, and_(AUTHORITY.c.region_id == REGION.c.id, allowed))
-        )
-        .where(REGION.c.code == code, allowed)
-        .order_by(AUTHORITY.c.name)
-    )
-    found = await reader.small_rows(stmt)
-    if not found:
-        return None, ()
-    first = found[0]
-    region = RegionRow(first.of_region_id, first.of_region_code, first.of_region_name)
-    return region, [row for row in found if row.id is not None]
 
 
 async def authorities(

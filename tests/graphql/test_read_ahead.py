@@ -1,12 +1,10 @@
 """Lists of authorities read their assessments and flags ahead (Region.authorities,
 Query.authorities): a bare selection finds each authority's rows at hand, so the list is
 completed at once; a selection with arguments, and a read that fails, go the ordinary way,
-with the same answer or error. A region asked for its authorities without arguments reads
-them in its own statement. The region and its authorities are small reads, which SQLite
+with the same answer or error. The region and its authorities are small reads, which SQLite
 runs in a worker thread (Reader.small_rows)."""
 
 import inspect
-import re
 from typing import Any
 
 import pytest
@@ -122,41 +120,4 @@ async def test_reference_rows_read_in_a_worker_thread_on_sqlite(
     body = await world.graphql(Role.IDEA_ANALYST, BARE, REGION)
     assert "errors" not in body, body
     assert _listed(body)
-    assert ran == (["region"] if world.backend == "sqlite" else [])  # with its authorities
-
-
-REGION_AND_AUTHORITIES = """query ($region: String!) { region(code: $region) { code name
-  authorities { code name gssCode } } }"""
-# The same lists with an argument (no type given: every authority), by the ordinary way.
-ASKED_BY_TYPE = """query ($region: String!) { region(code: $region) { code name
-  authorities(type: null) { code name gssCode } } }"""
-
-
-async def test_a_region_reads_its_authorities_in_its_own_statement(world: World) -> None:
-    with world.statements.counting() as counter:
-        body = await world.graphql(Role.IDEA_ANALYST, REGION_AND_AUTHORITIES, REGION)
-    assert "errors" not in body, body
-    joined = [s for s in counter.reads if re.search(r"\bFROM region\b", s)]
-    assert len(joined) == 1
-    assert re.search(r"\bJOIN authority\b", joined[0])
-    assert counter.reading("authority") == 1  # that statement, and no other
-    reads = len(counter.reads)
-    with world.statements.counting() as counter:
-        ordinary = await world.graphql(Role.IDEA_ANALYST, ASKED_BY_TYPE, REGION)
-    assert counter.reading("region") == 1
-    assert counter.reading("authority") == 1  # by the loader, a statement of its own
-    assert len(counter.reads) == reads + 1
-    assert body == ordinary
-    region = body["data"]["region"]
-    assert region["code"] == REGION["region"]
-    assert region["name"]
-    names = [a["name"] for a in region["authorities"]]
-    assert names
-    assert names == sorted(names)
-
-
-async def test_an_unknown_region_is_not_found_either_way(world: World) -> None:
-    for query in (REGION_AND_AUTHORITIES, ASKED_BY_TYPE):
-        body = await world.graphql(Role.IDEA_ANALYST, query, {"region": "E99999999"})
-        assert body["data"] is None
-        assert [e["extensions"]["code"] for e in body["errors"]] == ["NOT_FOUND"]
+    assert ran == (["region", "authority"] if world.backend == "sqlite" else [])

@@ -74,8 +74,8 @@ def from_page(kind: str, page: Page[Row[Any]]) -> Connection[Any]:
     return connection(kind, page.rows, page.has_next)
 
 
-def node(row: Row[Any] | tuple[Any, ...]) -> Any:
-    """A row (or a named tuple) serves as the node of any type whose fields it has."""
+def node(row: Row[Any]) -> Any:
+    """A row serves as the node of any type whose fields it has."""
     return row
 
 

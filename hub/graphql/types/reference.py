@@ -2,10 +2,9 @@
 
 import asyncio
 from datetime import date
-from typing import TYPE_CHECKING, Annotated, Any
+from typing import TYPE_CHECKING, Annotated
 
 import strawberry
-from sqlalchemy import Row
 
 import hub.graphql.types.enums  # noqa: F401  (registers the GraphQL enums)
 from hub.graphql.context import HubInfo, once, selects_bare
@@ -59,19 +58,6 @@ async def read_ahead(info: HubInfo, authority_ids: list[int], *under: str) -> No
     ]
     if reads:
         await asyncio.gather(*reads, return_exceptions=True)
-
-
-async def region_read_ahead(info: HubInfo, code: str) -> reference.RegionRow | Row[Any] | None:
-    """The region of `code` (None if there is none), and, where the query selects its
-    authorities without arguments, those too, in the same statement: `Region.authorities`
-    then finds them loaded, one statement fewer before the region's page can go on."""
-    reader = info.context.reader
-    if not selects_bare(info, "authorities"):
-        return await reference.region_by_code(reader, code)
-    region, authorities = await reference.region_and_authorities(reader, code)
-    if region is not None:
-        info.context.loaders.authorities_of_region(None).prime(region.id, list(authorities))
-    return region
 
 
 @strawberry.type(description="A subject area sources and indicators belong to.")
