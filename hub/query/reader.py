@@ -64,6 +64,9 @@ class Lease:
         self.held = False
         self._connection: AsyncConnection | None = None
         self._turn = asyncio.Lock()
+        self._beside = 0  # reads running now on connections of their own
+        self._settled = asyncio.Event()
+        self._settled.set()
 
     async def rows(
         self, engine: AsyncEngine, stmt: Executable, params: Mapping[str, Any] | None = None
@@ -72,8 +75,15 @@ class Lease:
             # A sibling field's read holds the connection: rather than wait for it, run beside
             # it on another (a national table's page and its quartiles at once), but only one
             # the pool lends without waiting: never a request holding one and waiting for two.
-            async with engine.connect() as connection:
-                return (await connection.execute(stmt, params)).all()
+            self._beside += 1
+            self._settled.clear()
+            try:
+                async with engine.connect() as connection:
+                    return (await connection.execute(stmt, params)).all()
+            finally:
+                self._beside -= 1
+                if not self._beside:
+                    self._settled.set()
         async with self._turn:
             if self._connection is None:
                 self._connection = await engine.connect()
@@ -84,9 +94,15 @@ class Lease:
                 raise
 
     async def release(self) -> None:
+        """Gives the held connection back, and waits for reads beside it to give theirs: when
+        a field fails, its siblings are cancelled and settle their connections only after the
+        answer is ready, and a request must not end with the pool still lending for it."""
         self.held = False
-        async with self._turn:
-            await self._drop()
+        try:
+            async with self._turn:
+                await self._drop()
+        finally:
+            await self._settled.wait()
 
     async def _drop(self) -> None:
         connection, self._connection = self._connection, None

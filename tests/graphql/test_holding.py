@@ -2,13 +2,14 @@
 ends (whatever its outcome); the access record still names the agreement versions."""
 
 import asyncio
-from collections.abc import Iterator
-from contextlib import contextmanager
+from collections.abc import AsyncIterator, Iterator
+from contextlib import asynccontextmanager, contextmanager
 from pathlib import Path
 from typing import Any
 
 import pytest
-from sqlalchemy import event, text
+from sqlalchemy import TextClause, event, text
+from sqlalchemy.ext.asyncio import AsyncEngine
 
 from hub.db import create_engine
 from hub.models.enums import Role
@@ -82,12 +83,27 @@ async def test_the_connection_goes_back_when_a_query_fails(world: World) -> None
     assert world.engine.sync_engine.pool.checkedout() == 0
 
 
-# A statement that runs for a few seconds: the server's sleep, or a long count on SQLite.
-_SLOW = {
-    "postgresql": "SELECT pg_sleep(5)",
-    "sqlite": "WITH RECURSIVE c(x) AS (SELECT 1 UNION ALL SELECT x + 1 FROM c WHERE x < 3000000) "
-    "SELECT count(*) FROM c",
-}
+def _taking(backend: str, seconds: float) -> tuple[TextClause, dict[str, float]]:
+    """A statement that runs for about `seconds`: the server's sleep, or a long count on
+    SQLite (about four million steps a second on this machine, fewer on slower ones)."""
+    if backend == "postgresql":
+        return text("SELECT pg_sleep(:n)"), {"n": seconds}
+    count = text(
+        "WITH RECURSIVE c(x) AS (SELECT 1 UNION ALL SELECT x + 1 FROM c WHERE x < :n) "
+        "SELECT count(*) FROM c"
+    )
+    return count, {"n": seconds * 4e6}
+
+
+@asynccontextmanager
+async def engine_on(backend: str, tmp_path: Path) -> AsyncIterator[AsyncEngine]:
+    """An app's engine on a fresh database of the backend."""
+    async with fresh_database(backend, tmp_path) as url:
+        engine = create_engine(Settings(database_url=url))
+        try:
+            yield engine
+        finally:
+            await engine.dispose()
 
 
 @pytest.mark.parametrize("backend", BACKENDS)
@@ -96,21 +112,39 @@ async def test_a_read_stopped_midway_gives_its_held_connection_back(
 ) -> None:
     """A request stopped while its held connection runs a statement (its time limit, a client
     hanging up) loses nothing from the pool, and the next reads work."""
-    async with fresh_database(backend, tmp_path) as url:
-        engine = create_engine(Settings(database_url=url))
-        try:
-            lease = Lease()
-            lease.held = True
-            slow = asyncio.create_task(lease.rows(engine, text(_SLOW[backend])))
-            await asyncio.sleep(0.3)
-            slow.cancel()
-            with pytest.raises(asyncio.CancelledError):
-                await slow
-            await lease.release()
-            assert engine.sync_engine.pool.checkedout() == 0
-            lease.held = True
-            assert (await lease.rows(engine, text("SELECT 1"))) == [(1,)]
-            await lease.release()
-            assert engine.sync_engine.pool.checkedout() == 0
-        finally:
-            await engine.dispose()
+    async with engine_on(backend, tmp_path) as engine:
+        lease = Lease()
+        lease.held = True
+        slow = asyncio.create_task(lease.rows(engine, *_taking(backend, 1)))
+        await asyncio.sleep(0.3)
+        slow.cancel()
+        with pytest.raises(asyncio.CancelledError):
+            await slow
+        await lease.release()
+        assert engine.sync_engine.pool.checkedout() == 0
+        lease.held = True
+        assert (await lease.rows(engine, text("SELECT 1"))) == [(1,)]
+        await lease.release()
+        assert engine.sync_engine.pool.checkedout() == 0
+
+
+@pytest.mark.parametrize("backend", BACKENDS)
+async def test_a_read_beside_the_held_connection_is_back_before_release_returns(
+    backend: str, tmp_path: Path
+) -> None:
+    """A sibling reading beside the held connection and cancelled (another field failed)
+    settles its own connection late; the request's end waits for it, so the pool lends
+    nothing for a request that has answered."""
+    async with engine_on(backend, tmp_path) as engine:
+        lease = Lease()
+        lease.held = True
+        held = asyncio.create_task(lease.rows(engine, *_taking(backend, 0.5)))
+        await asyncio.sleep(0.05)
+        beside = asyncio.create_task(lease.rows(engine, *_taking(backend, 2)))
+        await asyncio.sleep(0.1)
+        assert engine.sync_engine.pool.checkedout() == 2  # it did run beside
+        beside.cancel()
+        assert len(await held) == 1
+        await lease.release()
+        assert engine.sync_engine.pool.checkedout() == 0
+        assert beside.cancelled()
