@@ -12,6 +12,7 @@ from typing import Any
 
 from sqlalchemy import (
     ColumnElement,
+    FromClause,
     Integer,
     Row,
     Select,
@@ -57,20 +58,24 @@ def as_stored(column: ColumnElement[Any]) -> ColumnElement[Any]:
     return type_coerce(column, String).label(column.key)
 
 
-OBSERVATION_NODE = [
-    as_stored(c) if c is OBSERVATION.c.status else c
-    for c in OBSERVATION.columns
-    if c.name not in _NOT_SERVED
-]
+def _served(table: FromClause) -> list[ColumnElement[Any]]:
+    return [as_stored(c) if c.name == "status" else c for c in table.c if c.name not in _NOT_SERVED]
+
+
+OBSERVATION_NODE = _served(OBSERVATION)
+_SHOWN = OBSERVATION.alias("shown")  # the rows a statement reads by id, once chosen
+_SHOWN_NODE = _served(_SHOWN)
 Columns = frozenset[str] | None  # the observation columns to read (None: every one served)
 
 
-def observation_node(columns: Columns) -> list[ColumnElement[Any]]:
+def observation_node(
+    columns: Columns, node: list[ColumnElement[Any]] = OBSERVATION_NODE
+) -> list[ColumnElement[Any]]:
     """The columns of an observation to read: those named, or every one served. A page whose
     selection is known (hub.query.nodes_json.columns) reads only what it shows."""
     if columns is None:
-        return OBSERVATION_NODE
-    return [c for c in OBSERVATION_NODE if c.key in columns]
+        return node
+    return [c for c in node if c.key in columns]
 
 
 @dataclass(frozen=True, slots=True)
@@ -228,6 +233,8 @@ def _of_authorities_paged(
     reader: Reader, f: ObservationFilter, after: bool, columns: Columns, array: bool
 ) -> Select[Any]:
     """At most `read` rows per authority (a page and one more), all in one statement."""
+    if not array:
+        return _of_each_authority(reader, f, after, columns)
     o = OBSERVATION
     ids = among(o.c.authority_id, listed("authority_ids", Integer(), array=array))
     stmt = _bound_observations(reader, f, after, columns, array, ids)
@@ -238,6 +245,33 @@ def _of_authorities_paged(
         .where(ranked.c.rank <= count("read"))
         .order_by(ranked.c.authority_id, ranked.c.id)
     )
+
+
+def _of_each_authority(
+    reader: Reader, f: ObservationFilter, after: bool, columns: Columns
+) -> Select[Any]:
+    """SQLite: each listed authority's first `read` rows chosen by a subquery of its own
+    (correlated with the list, as SQLite has no LATERAL), then read by id. Numbering every
+    row with a window, as above, copied each into a buffer first: 3 ms of the region panel's
+    8 in sqlite3 alone."""
+    o = OBSERVATION
+    listed_ids = func.json_each(listed("authority_ids", Integer(), array=False))
+    chosen = select(listed_ids.table_valued("value").c.value).distinct().subquery("chosen")
+    conditions = observation_conditions(reader, f, bound=True, array=False)
+    if after:
+        conditions.append(o.c.id > param("after"))
+    firsts = (
+        select(o.c.id)
+        .where(o.c.authority_id == chosen.c.value, *conditions)
+        .order_by(o.c.id)
+        .limit(count("read"))
+        .correlate(chosen)
+    )
+    shown = select(*observation_node(columns, _SHOWN_NODE)).select_from(
+        chosen.join(_SHOWN, _SHOWN.c.id.in_(firsts))
+    )
+    stmt = reader.with_versions(Kind.OBSERVATION, o, shown, _SHOWN.c.authority_id)
+    return stmt.order_by(_SHOWN.c.authority_id, _SHOWN.c.id)
 
 
 def _record_conditions(

@@ -169,16 +169,24 @@ class Reader:
         """The versions behind rows `may_read` lets through, by authority (Gate.versions_beside)."""
         return self.gate.versions_beside(Action.READ, kind, table)
 
-    def with_versions(self, kind: Kind, table: Table, stmt: Select[Any]) -> Select[Any]:
+    def with_versions(
+        self,
+        kind: Kind,
+        table: Table,
+        stmt: Select[Any],
+        authority: ColumnElement[Any] | None = None,
+    ) -> Select[Any]:
         """`stmt` (rows of `table`, filtered by `may_read`) with one more column, GRANTING:
         the agreement version behind each row's authority, which the notes keep for the
-        access record, so that no statement looks it up afterwards."""
+        access record, so that no statement looks it up afterwards. `authority`: the rows'
+        authority column, where `stmt` reads them under another name than `table`."""
         versions = self.versions_beside(kind, table)
         if versions is None:
             return stmt
         by_authority = versions.subquery("granting")
+        owner = table.c.authority_id if authority is None else authority
         return stmt.add_columns(by_authority.c.version_id.label(GRANTING)).outerjoin(
-            by_authority, by_authority.c.authority_id == table.c.authority_id
+            by_authority, by_authority.c.authority_id == owner
         )
 
     async def records(

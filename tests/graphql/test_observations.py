@@ -116,6 +116,34 @@ async def test_per_authority_paging(world: World) -> None:
         assert authority["observations"]["pageInfo"]["hasNextPage"] is True
 
 
+PAGE = """{ id period value status }
+    pageInfo { hasNextPage endCursor }"""
+EACH = """query ($after: String) { region(code: "E12000005") { authorities { gssCode
+    observations(indicators: ["NI1", "NI5"], first: 4, after: $after) { nodes %s } } } }"""
+ONE = """query ($code: String!, $after: String) {
+  observations(filter: {authorities: [$code], indicators: ["NI1", "NI5"]}, first: 4,
+    after: $after) { nodes %s } }"""
+
+
+async def test_each_authoritys_page_is_its_own_query_page(world: World) -> None:
+    """A region's pages, one per authority in one statement, are each what the observations
+    query answers for that authority alone (another statement shape), past a cursor too."""
+    token = await world.token("riep-west-midlands", Role.RIEP_ANALYST)
+    first = await world.graphql(None, EACH % PAGE, token=token)
+    authorities = first["data"]["region"]["authorities"]
+    cursor = authorities[2]["observations"]["pageInfo"]["endCursor"]
+    for after in (None, cursor):
+        body = await world.graphql(None, EACH % PAGE, {"after": after}, token=token)
+        compared = 0
+        for authority in body["data"]["region"]["authorities"]:
+            alone = await world.graphql(
+                None, ONE % PAGE, {"code": authority["gssCode"], "after": after}, token=token
+            )
+            assert authority["observations"] == alone["data"]["observations"]
+            compared += bool(authority["observations"]["nodes"])
+        assert compared >= 5  # pages with rows, not only empty ones
+
+
 async def test_top_level_observations_filter(world: World) -> None:
     query = """{ observations(filter: {authorities: ["E08000026"], indicators: ["NI1", "NI2"]},
                               first: 1000) {
