@@ -190,13 +190,20 @@ def _bound_observations(
 ) -> Select[Any]:
     """The observations `f` (and `more`) select, past the cursor if any, with the versions
     behind them: named parameters for every value (hub.query.bound)."""
-    o = OBSERVATION
     stmt = select(*observation_node(columns)).where(
-        *more, *observation_conditions(reader, f, bound=True, array=array)
+        *more, *_bound_conditions(reader, f, after, array)
     )
+    return reader.with_versions(Kind.OBSERVATION, OBSERVATION, stmt)
+
+
+def _bound_conditions(
+    reader: Reader, f: ObservationFilter, after: bool, array: bool
+) -> list[ColumnElement[bool]]:
+    """The conditions of `f` with named parameters, and past the cursor if any."""
+    conditions = observation_conditions(reader, f, bound=True, array=array)
     if after:
-        stmt = stmt.where(o.c.id > param("after"))
-    return reader.with_versions(Kind.OBSERVATION, o, stmt)
+        conditions.append(OBSERVATION.c.id > param("after"))
+    return conditions
 
 
 async def observations_of_authorities(
@@ -257,12 +264,9 @@ def _of_each_authority(
     o = OBSERVATION
     listed_ids = func.json_each(listed("authority_ids", Integer(), array=False))
     chosen = select(listed_ids.table_valued("value").c.value).distinct().subquery("chosen")
-    conditions = observation_conditions(reader, f, bound=True, array=False)
-    if after:
-        conditions.append(o.c.id > param("after"))
     firsts = (
         select(o.c.id)
-        .where(o.c.authority_id == chosen.c.value, *conditions)
+        .where(o.c.authority_id == chosen.c.value, *_bound_conditions(reader, f, after, False))
         .order_by(o.c.id)
         .limit(count("read"))
         .correlate(chosen)
