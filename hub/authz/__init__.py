@@ -92,8 +92,19 @@ class Gate:
     def decision(self, action: Action, kind: Kind) -> RowDecision:
         return self.authorizer.row_decision(self.principal, action, self.request, kind)
 
-    def rows(self, action: Action, kind: Kind, table: Table | None = None) -> ColumnElement[bool]:
-        """The condition a row of `table` must meet to be returned (built once per decision)."""
+    def rows(
+        self, action: Action, kind: Kind, table: Table | None = None, *, few_rows: bool = False
+    ) -> ColumnElement[bool]:
+        """The condition a row of `table` must meet to be returned (built once per decision).
+        `few_rows`: the caller bounds its rows to a few hundred (one indicator and period),
+        so each row probes its own grant lines (`sql.row_filter_probing`) rather than the
+        statement hashing every candidate line; the same rows either way."""
+        if few_rows:
+            decision = self.decision(action, kind)
+            return _COMPILED.get(
+                ("probing", decision, kind, table),
+                lambda: sql.row_filter_probing(decision, self._fields(kind, table), grant_lines),
+            )
         return self._rows_granting(action, kind, table)[0]
 
     def versions_beside(self, action: Action, kind: Kind, table: Table) -> Select[Any] | None:

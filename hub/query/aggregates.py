@@ -126,12 +126,16 @@ def _aggregable(
     indicator: str | ColumnElement[Any],
     *where: ColumnElement[bool],
     groups: Sequence[ColumnElement[bool]] = (),
+    one_period: bool = False,
 ) -> Select[Any]:
     """Current values of `indicator` the caller may aggregate, one per authority and period
     (`_precedence`), with each one's group keys. `where` narrows the observations, `groups`
-    the authorities (on Authority and Region). The authorities are joined after the ranking,
-    to its few hundred rows: joined before it, PostgreSQL misjudged the policy's filter and
-    compared every observation with every authority (a national summary: 16 ms, now 4)."""
+    the authorities (on Authority and Region). `one_period`: `where` pins one period, so the
+    rows are a few per authority at most and, where the database runs an EXISTS as written
+    (`Reader.probes_lines`), each looks up its own grant lines. The authorities are joined
+    after the ranking, to its few hundred rows: joined before it, PostgreSQL misjudged the
+    policy's filter and compared every observation with every authority (a national
+    summary: 16 ms, now 4)."""
     table = OBSERVATION
     candidates = (
         select(
@@ -146,7 +150,12 @@ def _aggregable(
             Indicator.code == indicator,
             table.c.superseded_at.is_(None),
             table.c.value.is_not(None),
-            reader.gate.rows(Action.AGGREGATE, Kind.OBSERVATION, table),
+            reader.gate.rows(
+                Action.AGGREGATE,
+                Kind.OBSERVATION,
+                table,
+                few_rows=one_period and reader.probes_lines,
+            ),
             *where,
         )
         .subquery("aggregable")
@@ -185,7 +194,7 @@ async def indicator_summary(
         "authority_type": authority_type,
     }
     decision = reader.gate.decision(Action.AGGREGATE, Kind.OBSERVATION)
-    key = ("indicator_summary", decision, _names_given(given))
+    key = ("indicator_summary", decision, _names_given(given), reader.probes_lines)
     stmt = BUILT.get(key, lambda: _summary_statement(reader, _names_given(given)))
     rows = await reader.rows(stmt, bound_values(given))
     return summarise([float(r.value) for r in rows])
@@ -204,7 +213,7 @@ def _summary_statement(reader: Reader, given: tuple[str, ...]) -> Select[Any]:
         groups.append(Region.code == param("region"))
     if "authority_type" in given:
         groups.append(Authority.type == param("authority_type"))
-    return _aggregable(reader, param("indicator"), *where, groups=groups)
+    return _aggregable(reader, param("indicator"), *where, groups=groups, one_period=True)
 
 
 def _by_code(code: str) -> ColumnElement[bool]:
@@ -252,7 +261,7 @@ async def indicator_comparison(
         select(r.value, r.authority_id, r.source_id).where(r.precedence == 1),
     )
     value = float(own[0].value) if own and own[0].value is not None else None
-    rows = await reader.rows(_aggregable(reader, indicator, *in_period(period)))
+    rows = await reader.rows(_aggregable(reader, indicator, *in_period(period), one_period=True))
     national = summarise([float(r.value) for r in rows])
     polarity = Polarity(who.polarity)
     return Comparison(

@@ -125,11 +125,16 @@ def world(seed: int) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
     return rows, lines
 
 
-def selected(d: RowDecision, rows: list[dict[str, Any]], lines: list[dict[str, Any]]) -> set[int]:
+def selected(
+    d: RowDecision,
+    rows: list[dict[str, Any]],
+    lines: list[dict[str, Any]],
+    compile_filter: Any = sql.row_filter,
+) -> set[int]:
     engine = create_engine("sqlite://")
     META.create_all(engine)
     fields = {c.key: c for c in ROW.c}
-    condition = sql.row_filter(d, fields, lambda: LINE)
+    condition = compile_filter(d, fields, lambda: LINE.alias())
     with engine.begin() as connection:
         connection.execute(ROW.insert(), rows)
         connection.execute(LINE.insert(), lines)
@@ -167,3 +172,29 @@ def test_too_many_combinations_keep_the_exists() -> None:
     assert "EXISTS" in compiled(d)
     rows, lines = world(3)
     assert selected(d, rows, lines) == allowed(d, rows, lines)
+
+
+OWN = [AllOf((eq(row("authority_id"), Value(1)),))]  # a rule needing no agreement
+
+
+@pytest.mark.parametrize("seed", range(12))
+def test_probing_selects_what_the_decision_allows(seed: int) -> None:
+    rows, lines = world(seed)
+    for d in (
+        decision(ACTIVE, SAME_AUTHORITY, COVERS, RELEASES),
+        decision(ACTIVE, [AllOf((Compare("lt", row("authority_id"), grant("rank")),))], COVERS),
+        RowDecision(decision(ACTIVE, SAME_AUTHORITY, COVERS).alternatives + tuple(OWN)),
+    ):
+        probing = selected(d, rows, lines, sql.row_filter_probing)
+        assert probing == allowed(d, rows, lines)
+        assert probing == selected(d, rows, lines)
+
+
+def test_probing_is_one_exists_on_the_lines_with_the_shared_parts_on_top() -> None:
+    d = decision(ACTIVE, SAME_AUTHORITY, COVERS, RELEASES)
+    text = str(select(ROW.c.id).where(sql.row_filter_probing(d, dict(ROW.c), lambda: LINE)))
+    assert text.count("EXISTS") == 1
+    assert " IN (" not in text
+    assert "MATERIALIZED" not in text
+    # The authority link is an AND of its own, which an index on the lines' authority serves.
+    assert "WHERE line.authority_id = row_.authority_id AND" in text.replace("\n", " ")

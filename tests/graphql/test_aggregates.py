@@ -303,3 +303,17 @@ async def test_a_summary_reads_the_period_label_as_stored(world: World) -> None:
         assert _data(other)["indicatorSummary"] == {"count": 0, "median": None}, label
     again = await world.graphql(Role.IDEA_ANALYST, SUMMARY, ask)
     assert _data(again)["indicatorSummary"] == canonical
+
+
+async def test_a_summary_probes_each_rows_lines_on_sqlite_only(world: World) -> None:
+    """One period's values are a few per authority: on SQLite each looks up its own grant
+    lines (a correlated EXISTS, no CTE of every candidate line); PostgreSQL plans the
+    memberships. The answer is checked against the trend, which keeps the memberships, in
+    test_trend_is_one_statement_and_agrees_with_the_summaries."""
+    ask = {"period": "2009-Q1", "region": None}
+    with world.statements.counting() as counter:
+        body = await world.graphql(Role.IDEA_ANALYST, SUMMARY, ask)
+    assert _data(body)["indicatorSummary"]["count"] > 0
+    (summary,) = [s for s in counter.reads if "aggregable" in s]
+    probed = "EXISTS" in summary and "MATERIALIZED" not in summary
+    assert probed == (world.backend == "sqlite"), summary
