@@ -170,6 +170,18 @@ def _touch_arrays(touched: list[dict[str, Any]]) -> dict[str, list[Any]]:
     return {f"touch_{n}": [t[n] for t in touched] for n in _TOUCH_COLUMNS}
 
 
+def _insert_touches(connection: Connection, seq: int, touched: list[dict[str, Any]]) -> None:
+    """Every touch through the driver's executemany, with the INSERT SQLAlchemy compiles once
+    from the table: its own per-row parameter handling took 1 of 2.6 ms for a national
+    table's 335 touches (SQLite; PostgreSQL sends them as arrays)."""
+    columns = ("record_id", *_TOUCH_COLUMNS)
+    text = _BUILT.get(
+        ("touches", connection.dialect.name),
+        lambda: str(insert(TOUCH).compile(dialect=connection.dialect, column_keys=columns)),
+    )
+    connection.exec_driver_sql(text, [(seq, *(t[n] for n in _TOUCH_COLUMNS)) for t in touched])
+
+
 def signing_key(settings: Settings) -> Keyring:
     """The audit keyring (the key that signs, and the retired ones); production refuses to run
     without a key (SigningKeyMissing), and muddled key settings raise SigningKeyError."""
@@ -280,7 +292,7 @@ class AccessLog:
         if checkpoint:
             connection.execute(_CHECKPOINT, given)
         if touched:
-            connection.execute(insert(TOUCH), [{"record_id": seq, **t} for t in touched])
+            _insert_touches(connection, seq, touched)
         connection.execute(_NEW_HEAD, given)
         return int(seq)
 
