@@ -308,8 +308,8 @@ def row_filter_probing(
     themselves (no CTE): for a statement whose caller knows its rows are few (one indicator
     and period: a few hundred) while the candidate lines are thousands (every agreement that
     allows aggregates). There, building the memberships' sets from every candidate line costs
-    more than looking up each row's authority's lines: SQLite's national quartiles took 16 ms
-    that way and 6.5 probing, by the lines' authority index. The policy's parts every
+    more than looking up each row's authority's lines: SQLite's national quartiles took 16-18
+    ms that way and 8.6-9.6 probing, by the lines' authority index. The policy's parts every
     alternative shares (the authority link, the line's own conditions) stay top-level ANDs
     inside the EXISTS, where the database can use them to find a row's lines."""
     direct = [

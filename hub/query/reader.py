@@ -152,9 +152,9 @@ class Reader:
     def probes_lines(self) -> bool:
         """Whether a statement over few rows looks up each row's own grant lines (Gate.rows
         `few_rows`): on SQLite, which runs an EXISTS as written (a national summary's
-        quartiles 16 ms hashing every candidate line, 8.5 probing). PostgreSQL plans an EXISTS
-        as a join of its own choosing, and there probing measured slower (national 42 -> 53
-        ms), so it keeps the memberships."""
+        quartiles 16-18 ms hashing every candidate line, 8.6-9.6 probing). PostgreSQL plans
+        an EXISTS as a join of its own choosing, and there probing measured slower (national
+        41-45 -> 52-56 ms), so it keeps the memberships."""
         return self.engine.dialect.name == "sqlite"
 
     @property
