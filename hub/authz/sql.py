@@ -274,6 +274,16 @@ def _granted(
     return exists(_lines_granting(candidates, about_row, row, lambda lines: [literal(1)]))
 
 
+def _without_grant(decision: RowDecision, row: Fields) -> list[ColumnElement[bool]]:
+    """The alternatives that need no agreement line (e.g. an authority's own data), each as a
+    plain condition on the row."""
+    return [
+        and_(true(), *(compile_condition(p, {"row": row}) for p in a.parts))
+        for a in decision.alternatives
+        if not _uses_grant(a)
+    ]
+
+
 def row_filter(decision: RowDecision, row: Fields, grants: GrantLines) -> ColumnElement[bool]:
     """The WHERE condition a row must meet to be returned."""
     return row_filter_granting(decision, row, grants)[0]
@@ -285,11 +295,7 @@ def row_filter_granting(
     """The WHERE condition, and (authority_id, version_id) of the candidate lines it reads,
     by authority: the versions `candidate_versions` finds, read from the same materialised
     lines, so that a statement can name them beside its rows (None: no agreement involved)."""
-    direct = [
-        and_(true(), *(compile_condition(p, {"row": row}) for p in a.parts))
-        for a in decision.alternatives
-        if not _uses_grant(a)
-    ]
+    direct = _without_grant(decision, row)
     found = _candidates(decision, grants)
     if found is None:
         return or_(false(), *direct), None
@@ -312,11 +318,7 @@ def row_filter_probing(
     ms that way and 8.6-9.6 probing, by the lines' authority index. The policy's parts every
     alternative shares (the authority link, the line's own conditions) stay top-level ANDs
     inside the EXISTS, where the database can use them to find a row's lines."""
-    direct = [
-        and_(true(), *(compile_condition(p, {"row": row}) for p in a.parts))
-        for a in decision.alternatives
-        if not _uses_grant(a)
-    ]
+    direct = _without_grant(decision, row)
     needing = [a for a in decision.alternatives if _uses_grant(a)]
     if needing:
         lines = grants()

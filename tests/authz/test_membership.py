@@ -3,6 +3,7 @@ row and line by equalities, else as a correlated EXISTS; both must select exactl
 plain reading of the decision allows, NULLs included."""
 
 import random
+from collections.abc import Callable
 from itertools import product
 from typing import Any
 
@@ -10,6 +11,7 @@ import pytest
 from sqlalchemy import (
     Boolean,
     Column,
+    ColumnElement,
     Integer,
     MetaData,
     String,
@@ -129,7 +131,7 @@ def selected(
     d: RowDecision,
     rows: list[dict[str, Any]],
     lines: list[dict[str, Any]],
-    compile_filter: Any = sql.row_filter,
+    compile_filter: Callable[[RowDecision, Any, Any], ColumnElement[bool]] = sql.row_filter,
 ) -> set[int]:
     engine = create_engine("sqlite://")
     META.create_all(engine)
